@@ -1,0 +1,24 @@
+"""Administration (admins of a tenant only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from webapp.access import admin_required
+from webapp.services import admin_overview
+
+bp = Blueprint("admin", __name__, url_prefix="/certs/admin")
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    return None
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "admin/home.html", figures=admin_overview.tenant_figures(current_user.tenant_id)
+    )

@@ -1,0 +1,30 @@
+"""The CertifiKation Center: the learner dashboard at /certs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from webapp import clock
+from webapp.services import dashboard as dashboard_service
+
+bp = Blueprint("center", __name__)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("center.dashboard"))
+
+
+@bp.get("/certs", strict_slashes=False)
+def dashboard():
+    summaries = dashboard_service.enrolment_summaries(current_user)
+    expiring = dashboard_service.expiring_certificates(
+        current_user, clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
+    )
+    return render_template(
+        "center/dashboard.html",
+        open_summaries=[s for s in summaries if s.enrolment.is_open],
+        finished_summaries=[s for s in summaries if not s.enrolment.is_open],
+        expiring=expiring,
+    )

@@ -1,0 +1,98 @@
+"""Issued certificates and the per-year counter behind their numbers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.errors import InvalidTransition
+from webapp.models.base import Base, TenantScoped
+from webapp.models.types import JSONType, UTCDateTime, enum_column_type, json_default_dict
+
+
+class CertificateStatus(enum.StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class PdfStatus(enum.StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class CertificateCounter(Base):
+    """Last number issued per year: locked row, so numbers have no duplicates and no gaps."""
+
+    __tablename__ = "certificate_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(TenantScoped, Base):
+    """A credential issued for one enrolment; never edited to extend validity."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.Index("ix_certificates_status_expires_at", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="SET NULL"), index=True
+    )
+    enrolment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("program_enrolments.id", ondelete="RESTRICT"), unique=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    path_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certification_paths.id", ondelete="RESTRICT"), index=True
+    )
+    path_version: Mapped[str] = mapped_column(sa.String(20))
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    status: Mapped[CertificateStatus] = mapped_column(
+        enum_column_type(CertificateStatus), default=CertificateStatus.ACTIVE
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    public_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    renews_certificate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="SET NULL"), index=True
+    )
+    # Frozen at issuance: holder name, programme name and level, skills, badge, serial.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=json_default_dict)
+    pdf_status: Mapped[PdfStatus] = mapped_column(
+        enum_column_type(PdfStatus), default=PdfStatus.PENDING
+    )
+    pdf_key: Mapped[str | None] = mapped_column(sa.String(255))
+    pdf_error: Mapped[str | None] = mapped_column(sa.Text)
+    pdf_rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
+    path: Mapped[CertificationPath] = relationship()  # noqa: F821
+    enrolment: Mapped[Enrolment] = relationship()  # noqa: F821
+    renews: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    def revoke(self, at: datetime, reason: str, actor_id: int | None) -> None:
+        if self.status is CertificateStatus.REVOKED:
+            raise InvalidTransition("This certificate is already revoked.")
+        self.status = CertificateStatus.REVOKED
+        self.revoked_at = at
+        self.revoked_reason = reason
+        self.revoked_by_id = actor_id
+
+    def expire(self, at: datetime) -> None:
+        if self.status is not CertificateStatus.ACTIVE:
+            raise InvalidTransition("Only an active certificate can expire.")
+        self.status = CertificateStatus.EXPIRED
+        self.expired_at = at

@@ -1,0 +1,131 @@
+"""Tenants, org units (a tree) and users."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.models.base import Base, TenantScoped, Timestamped
+from webapp.models.types import UTCDateTime, enum_column_type
+
+
+class HolderNameDisplay(enum.StrEnum):
+    FULL = "full"
+    INITIALS = "initials"
+
+
+class Tenant(Timestamped, Base):
+    """An organisation; every domain row belongs to exactly one."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    holder_name_display: Mapped[HolderNameDisplay] = mapped_column(
+        enum_column_type(HolderNameDisplay), default=HolderNameDisplay.FULL
+    )
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.slug}>"
+
+
+class OrgUnit(TenantScoped, Timestamped, Base):
+    """A department or site; org units form a tree inside a tenant."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent")
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    MENTOR = "mentor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return {"learner": 0, "mentor": 1, "admin": 2}[self.value]
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(TenantScoped, Timestamped, Base):
+    """A person who logs in; everyone is a learner, some are mentors or admins."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role), default=Role.LEARNER)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login session id: rotating it ends every session of the user server-side.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    tenant: Mapped[Tenant] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def has_role(self, role: Role) -> bool:
+        return self.role.rank >= role.rank
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.has_role(Role.MENTOR)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.full_name.replace("-", " ").split() if p]
+        return "".join(p[0].upper() + "." for p in parts) or "?"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,1 @@
+"""The domain layer. Services flush but never commit; they raise DomainError subclasses."""

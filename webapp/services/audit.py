@@ -1,0 +1,31 @@
+"""The audit log: every issuance, revocation, decision, regrade, import and role change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, User
+
+
+def record(
+    tenant_id: int,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    summary: str = "",
+    **data: Any,
+) -> AuditEvent:
+    """Append one audit event. Flushes nothing itself; never commits."""
+    event = AuditEvent(
+        tenant_id=tenant_id,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary[:300],
+        data=data,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,273 @@
+"""Programmes: requirements, publishing with versions, and enrolment into pinned snapshots.
+
+Functions flush but never commit; they raise DomainError subclasses with safe messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp import clock
+from webapp.errors import Conflict, NotAllowed, ValidationFailed
+from webapp.extensions import db
+from webapp.models import (
+    OPEN_ENROLMENT_STATUSES,
+    CertificationPath,
+    Enrolment,
+    LearnerTask,
+    PathRequirement,
+    PathStatus,
+    PathVersion,
+    Quiz,
+    QuizVersion,
+    RequirementKind,
+    RequirementProgress,
+    User,
+)
+
+
+def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersion | None) -> dict:
+    """The frozen form of one requirement, as stored in snapshots and versions."""
+    meta = dict(requirement.meta or {})
+    definition: dict[str, Any] = {
+        "requirement_id": requirement.id,
+        "kind": requirement.kind.value,
+        "title": requirement.title,
+        "sort_order": requirement.sort_order,
+        "is_mandatory": requirement.is_mandatory,
+        "settings": meta,
+    }
+    if requirement.kind is RequirementKind.QUIZ:
+        definition["quiz_id"] = requirement.quiz_id
+        definition["quiz_version_id"] = quiz_version.id if quiz_version else None
+        definition["min_score"] = (
+            requirement.min_score
+            if requirement.min_score is not None
+            else current_app.config["CERT_PASS_PERCENT"]
+        )
+        definition["requires_peer_validation"] = bool(meta.get("requires_peer_validation"))
+    return definition
+
+
+def latest_quiz_versions(quiz_ids: list[int]) -> dict[int, QuizVersion]:
+    """The newest published version of each quiz, in one query."""
+    if not quiz_ids:
+        return {}
+    latest = (
+        sa.select(QuizVersion.quiz_id, sa.func.max(QuizVersion.number).label("number"))
+        .where(QuizVersion.quiz_id.in_(quiz_ids))
+        .group_by(QuizVersion.quiz_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(QuizVersion).join(
+            latest,
+            sa.and_(QuizVersion.quiz_id == latest.c.quiz_id, QuizVersion.number == latest.c.number),
+        )
+    ).all()
+    return {v.quiz_id: v for v in rows}
+
+
+def current_definition(path: CertificationPath) -> dict[str, Any]:
+    """The programme's definition now: requirements in order with the latest quiz versions."""
+    requirements = list(path.requirements)
+    versions = latest_quiz_versions([r.quiz_id for r in requirements if r.quiz_id])
+    return {
+        "path_id": path.id,
+        "name": path.name,
+        "slug": path.slug,
+        "level": path.level.value,
+        "validity_days": path.validity_days,
+        "renewal_window_days": path.renewal_window_days,
+        "requirements": [
+            requirement_definition(r, versions.get(r.quiz_id) if r.quiz_id else None)
+            for r in requirements
+        ],
+    }
+
+
+def requirements_fingerprint(definition: dict[str, Any]) -> str:
+    """A hash of the requirement set (what is required, not titles or order): a change in it
+    makes the next published version a major one."""
+    essence = sorted(
+        (
+            r["kind"],
+            r.get("quiz_id"),
+            r.get("min_score"),
+            r["is_mandatory"],
+            json.dumps(r["settings"], sort_keys=True),
+        )
+        for r in definition["requirements"]
+    )
+    return hashlib.sha256(json.dumps(essence, default=str).encode()).hexdigest()
+
+
+def publish_path(path: CertificationPath, actor: User | None) -> PathVersion:
+    """Validate and publish `path`, recording a version: major when the requirement set changed
+    since the last published version, minor otherwise. Raises ValidationFailed. Flushes."""
+    definition = current_definition(path)
+    problems = validate_for_publishing(path, definition)
+    if problems:
+        raise ValidationFailed("This programme cannot be published yet.", {"publish": problems})
+    fingerprint = requirements_fingerprint(definition)
+    last = db.session.scalar(
+        sa.select(PathVersion)
+        .where(PathVersion.path_id == path.id)
+        .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
+        .limit(1)
+    )
+    if last is None or last.requirements_fingerprint != fingerprint:
+        major, minor = (last.major + 1 if last else 1), 0
+    else:
+        major, minor = last.major, last.minor + 1
+    path.publish()
+    path.version_major, path.version_minor = major, minor
+    path.updated_at = clock.now()
+    definition["version"] = f"{major}.{minor}"
+    version = PathVersion(
+        tenant_id=path.tenant_id,
+        path_id=path.id,
+        major=major,
+        minor=minor,
+        definition=definition,
+        requirements_fingerprint=fingerprint,
+        published_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def validate_for_publishing(path: CertificationPath, definition: dict[str, Any]) -> list[str]:
+    """Every reason the programme cannot be published (empty when it can)."""
+    problems = []
+    requirements = definition["requirements"]
+    if not any(r["is_mandatory"] for r in requirements):
+        problems.append("Add at least one mandatory requirement.")
+    for r in requirements:
+        if r["kind"] == RequirementKind.QUIZ.value and not r.get("quiz_version_id"):
+            problems.append(f"The quiz of requirement “{r['title']}” has not been published.")
+    if path.status is PathStatus.ARCHIVED:
+        problems.append("An archived programme cannot be published.")
+    return problems
+
+
+def latest_published_definition(path: CertificationPath) -> dict[str, Any]:
+    """The definition new enrolments get: that of the latest published version."""
+    version = db.session.scalar(
+        sa.select(PathVersion)
+        .where(PathVersion.path_id == path.id)
+        .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise Conflict("This programme has not been published.")
+    return version.definition
+
+
+def open_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
+    return db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.path_id == path.id,
+            Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
+        )
+    )
+
+
+def enrol(
+    user: User,
+    path: CertificationPath,
+    actor: User | None = None,
+    *,
+    renewal_of: Enrolment | None = None,
+) -> tuple[Enrolment, bool]:
+    """Enrol `user` into the latest published definition of `path`: freeze the snapshot, create
+    one pending ledger row and one to-do item per requirement. Idempotent: an open enrolment is
+    returned as is (created=False); the partial unique index settles races. Flushes.
+    Raises Conflict (not published), NotAllowed (other tenant)."""
+    if user.tenant_id != path.tenant_id:
+        raise NotAllowed("This user cannot be enrolled in this programme.")
+    if path.status is not PathStatus.PUBLISHED:
+        raise Conflict("Only published programmes accept enrolments.")
+    existing = open_enrolment(user, path)
+    if existing is not None:
+        return existing, False
+    snapshot = latest_published_definition(path)
+    now = clock.now()
+    enrolment = Enrolment(
+        tenant_id=path.tenant_id,
+        org_unit_id=user.org_unit_id,
+        user_id=user.id,
+        path_id=path.id,
+        program_snapshot=snapshot,
+        path_version=snapshot.get("version", path.version),
+        started_at=now,
+        renewal_of_enrolment_id=renewal_of.id if renewal_of else None,
+        enrolled_by_id=actor.id if actor else user.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+    except sa.exc.IntegrityError:
+        existing = open_enrolment(user, path)
+        if existing is None:
+            raise
+        return existing, False
+    initialise_ledger(enrolment)
+    return enrolment, True
+
+
+def initialise_ledger(enrolment: Enrolment) -> int:
+    """Create the missing ledger rows and to-do items of an enrolment (idempotent: existing
+    rows are kept). Returns how many ledger rows were created. Flushes."""
+    have = set(
+        db.session.scalars(
+            sa.select(RequirementProgress.requirement_id).where(
+                RequirementProgress.enrolment_id == enrolment.id
+            )
+        )
+    )
+    have_tasks = set(
+        db.session.scalars(
+            sa.select(LearnerTask.requirement_id).where(LearnerTask.enrolment_id == enrolment.id)
+        )
+    )
+    created = 0
+    now = clock.now()
+    for r in enrolment.program_snapshot["requirements"]:
+        requirement_id = r["requirement_id"]
+        if requirement_id not in have:
+            db.session.add(
+                RequirementProgress(
+                    tenant_id=enrolment.tenant_id,
+                    org_unit_id=enrolment.org_unit_id,
+                    enrolment_id=enrolment.id,
+                    requirement_id=requirement_id,
+                    sort_order=r["sort_order"],
+                    is_mandatory=r["is_mandatory"],
+                    last_updated_at=now,
+                )
+            )
+            created += 1
+        if requirement_id not in have_tasks:
+            db.session.add(
+                LearnerTask(
+                    tenant_id=enrolment.tenant_id,
+                    user_id=enrolment.user_id,
+                    enrolment_id=enrolment.id,
+                    requirement_id=requirement_id,
+                    title=r["title"],
+                )
+            )
+    db.session.flush()
+    return created
+
+
+def quiz_of_tenant(tenant_id: int, quiz_id: int) -> Quiz | None:
+    return db.session.scalar(sa.select(Quiz).where(Quiz.id == quiz_id, Quiz.tenant_id == tenant_id))

@@ -1,0 +1,57 @@
+"""E-mail through the outbox: written with its cause, delivered by the `deliver_email` job."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import EmailStatus, OutboxEmail, User
+
+log = logging.getLogger(__name__)
+
+
+def queue_email(user: User, subject: str, body: str) -> OutboxEmail:
+    """Write an outbox e-mail to `user` and defer its delivery. Flushes; never commits."""
+    from webapp.jobs import defer
+
+    email = OutboxEmail(
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        to_address=user.email,
+        subject=subject[:200],
+        body=body,
+    )
+    db.session.add(email)
+    db.session.flush()
+    defer("deliver_email", email.id, queue="mail", tenant_id=user.tenant_id)
+    return email
+
+
+def deliver(email_id: int) -> None:
+    """Send one pending e-mail by SMTP, or (no MAIL_SERVER) log it and keep it as sent in the
+    outbox, where admins can read it. Does nothing for an e-mail already sent. Never commits."""
+    email = db.session.get(OutboxEmail, email_id, with_for_update=True)
+    if email is None or email.status is EmailStatus.SENT:
+        return
+    email.attempts += 1
+    server = current_app.config.get("MAIL_SERVER")
+    if server:
+        message = EmailMessage()
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = email.to_address
+        message["Subject"] = email.subject
+        message.set_content(email.body)
+        with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
+            smtp.send_message(message)
+    else:
+        log.info(
+            "e-mail (no MAIL_SERVER, kept in the outbox) to %s: %s", email.to_address, email.subject
+        )
+    email.status = EmailStatus.SENT
+    email.sent_at = clock.now()
+    email.error = None
