@@ -75,6 +75,7 @@ def _app(database_url, tmp_path_factory) -> Iterator[Flask]:
         upgrade()
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

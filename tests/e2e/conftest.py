@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import make_config
+from tests.conftest import _database_url, make_config
 from webapp import create_app
 from webapp.extensions import db
 
@@ -48,21 +48,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(database_url, tmp_path_factory) -> Iterator[Flask]:
+def live_database_url(tmp_path_factory) -> Iterator[str]:
+    """A database of its own for the live server (a second fresh one on PostgreSQL)."""
+    yield from _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def live_app(live_database_url, tmp_path_factory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
-    url = database_url
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
-    app = create_app(make_config(url, tmp_path_factory))
+    app = create_app(make_config(live_database_url, tmp_path_factory))
     app.config["WTF_CSRF_ENABLED"] = True
     with app.app_context():
-        if not url.startswith("sqlite"):
-            db.drop_all()
-            db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
         upgrade()
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Administration (admins of a tenant only)."""
+"""Administration (admins of a tenant only). The blueprint is defined here; its pages live in
+modules of this package that attach routes to `bp` (programmes, quizzes, transfer)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,7 @@ def home():
     return render_template(
         "admin/home.html", figures=admin_overview.tenant_figures(current_user.tenant_id)
     )
+
+
+# Route modules attach their views to `bp` on import.
+from webapp.admin import programmes, quizzes, transfer  # noqa: E402, F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from webapp.models import (
     CertificationPath,
     Enrolment,
     LearnerTask,
+    Level,
+    OrgUnit,
     PathRequirement,
     PathStatus,
     PathVersion,
@@ -28,6 +31,7 @@ from webapp.models import (
     RequirementKind,
     RequirementProgress,
     User,
+    path_prerequisites,
 )
 
 
@@ -271,3 +275,160 @@ def initialise_ledger(enrolment: Enrolment) -> int:
 
 def quiz_of_tenant(tenant_id: int, quiz_id: int) -> Quiz | None:
     return db.session.scalar(sa.select(Quiz).where(Quiz.id == quiz_id, Quiz.tenant_id == tenant_id))
+
+
+# --- Programme authoring ------------------------------------------------------------------
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VIDEO_URL_RE = re.compile(r"^https?://[^\s]+$")
+PROGRAMME_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "level",
+    "validity_days",
+    "renewal_window_days",
+    "recert_grace_days",
+    "self_enrolment",
+    "org_unit_id",
+)
+
+
+def _int_in(value: Any, low: int, high: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if low <= value <= high else None
+
+
+def validate_programme_fields(
+    tenant_id: int, data: dict[str, Any], path: CertificationPath | None = None
+) -> dict[str, list[str]]:
+    """Every problem with programme fields (name, slug unique per tenant, level, validity,
+    renewal window, org unit of the tenant), by field. Empty when valid. Reads only."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    name = (data.get("name") or "").strip()
+    if not name:
+        add("name", "Give the programme a name.")
+    elif len(name) > 160:
+        add("name", "The name can be at most 160 characters.")
+    slug = (data.get("slug") or "").strip()
+    if not SLUG_RE.match(slug) or len(slug) > 80:
+        add("slug", "Use lowercase letters, digits and single hyphens (at most 80 characters).")
+    else:
+        clash = db.session.scalar(
+            sa.select(CertificationPath.id).where(
+                CertificationPath.tenant_id == tenant_id,
+                CertificationPath.slug == slug,
+                CertificationPath.id != (path.id if path else -1),
+            )
+        )
+        if clash:
+            add("slug", "Another programme already uses this slug.")
+    if data.get("level") not in {lv.value for lv in Level}:
+        add("level", "Choose foundation, intermediate or advanced.")
+    validity = data.get("validity_days")
+    if validity is not None and _int_in(validity, 1, 3650) is None:
+        add("validity_days", "Validity must be between 1 and 3650 days, or none.")
+    if _int_in(data.get("renewal_window_days", 30), 0, 365) is None:
+        add("renewal_window_days", "The renewal window must be between 0 and 365 days.")
+    if _int_in(data.get("recert_grace_days", 90), 0, 3650) is None:
+        add("recert_grace_days", "The grace period must be between 0 and 3650 days.")
+    unit_id = data.get("org_unit_id")
+    if unit_id is not None:
+        unit = db.session.scalar(
+            sa.select(OrgUnit.id).where(OrgUnit.id == unit_id, OrgUnit.tenant_id == tenant_id)
+        )
+        if unit is None:
+            add("org_unit_id", "Choose an org unit of your organisation.")
+    return problems
+
+
+def validate_requirement_fields(
+    tenant_id: int, kind: str, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """Every problem with a requirement of `kind` (title, quiz of the tenant, min score 0-100,
+    evidence types and approvals, content text or video link), by field. Reads only."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if kind not in {k.value for k in RequirementKind}:
+        add("kind", "Choose quiz, evidence or content.")
+        return problems
+    title = (data.get("title") or "").strip()
+    if not title:
+        add("title", "Give the requirement a title.")
+    elif len(title) > 160:
+        add("title", "The title can be at most 160 characters.")
+    if kind == RequirementKind.QUIZ.value:
+        quiz_id = data.get("quiz_id")
+        if not isinstance(quiz_id, int) or quiz_of_tenant(tenant_id, quiz_id) is None:
+            add("quiz_id", "Choose a quiz of your organisation.")
+        min_score = data.get("min_score")
+        if min_score is not None and _int_in(min_score, 0, 100) is None:
+            add("min_score", "The minimum score must be between 0 and 100.")
+    elif kind == RequirementKind.EVIDENCE.value:
+        if not (data.get("instructions") or "").strip():
+            add("instructions", "Tell learners what to submit.")
+        types = data.get("accepted_types") or []
+        if not types:
+            add("accepted_types", "Accept at least one file type.")
+        elif any(t not in allowed_types for t in types):
+            add("accepted_types", f"Accepted types must be among: {', '.join(allowed_types)}.")
+        if _int_in(data.get("required_approvals", 1), 1, 5) is None:
+            add("required_approvals", "Required approvals must be between 1 and 5.")
+    else:
+        body = (data.get("body") or "").strip()
+        video = (data.get("video_url") or "").strip()
+        if not body and not video:
+            add("body", "Give the learning content as text or a video link.")
+        if video and not VIDEO_URL_RE.match(video):
+            add("video_url", "The video link must start with http:// or https://.")
+    return problems
+
+
+def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The kind-specific settings stored in a requirement's metadata."""
+    if kind == RequirementKind.QUIZ.value:
+        return {"requires_peer_validation": bool(data.get("requires_peer_validation"))}
+    if kind == RequirementKind.EVIDENCE.value:
+        return {
+            "instructions": (data.get("instructions") or "").strip(),
+            "accepted_types": list(data.get("accepted_types") or []),
+            "required_approvals": int(data.get("required_approvals") or 1),
+        }
+    return {
+        "body": (data.get("body") or "").strip(),
+        "video_url": (data.get("video_url") or "").strip() or None,
+    }
+
+
+def prerequisite_cycle(path: CertificationPath, prerequisite_ids: list[int]) -> bool:
+    """Whether making `path` require `prerequisite_ids` would close a cycle (walks the graph
+    of the tenant's prerequisites in one query)."""
+    if path.id is None:
+        return False
+    edges = db.session.execute(
+        sa.select(path_prerequisites.c.path_id, path_prerequisites.c.required_path_id)
+        .join(CertificationPath, CertificationPath.id == path_prerequisites.c.path_id)
+        .where(CertificationPath.tenant_id == path.tenant_id)
+    ).all()
+    graph: dict[int, set[int]] = {}
+    for source, target in edges:
+        if source != path.id:
+            graph.setdefault(source, set()).add(target)
+    graph[path.id] = set(prerequisite_ids)
+    stack, seen = list(graph[path.id]), set()
+    while stack:
+        node = stack.pop()
+        if node == path.id:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return False

@@ -1,0 +1,5 @@
+"""Admin pages: programmes."""
+
+from __future__ import annotations
+
+from webapp.admin.views import bp  # noqa: F401
