@@ -156,3 +156,30 @@ def login(client: FlaskClient):
 def csrf_on(app: Flask) -> Flask:
     app.config["WTF_CSRF_ENABLED"] = True
     return app
+
+
+class QueryCounter:
+    """Counts SQL statements sent on the test connection while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args, **kwargs) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter: ...; counter.count` — statements run inside."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

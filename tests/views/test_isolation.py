@@ -1,5 +1,7 @@
 """Tenant isolation: rows of another tenant answer 404 exactly like missing rows."""
 
+import re
+
 import pytest
 
 from tests.factories import TenantFactory, UserFactory, published_path
@@ -12,9 +14,31 @@ PUBLIC_PARAMETERISED = {"certificates.verify", "static"}
 
 
 def foreign_urls(other_tenant):
+    """endpoint -> URL (GET) or (method, URL) pointing at `other_tenant`'s rows."""
     path = published_path(other_tenant, slug="acme-secret")
+    requirement = path.requirements[0]
+    req = f"/certs/admin/programs/{path.id}/requirements/{requirement.id}"
     return {
         "programs.detail": f"/certs/programs/{path.slug}",
+        "programs.enrol": ("POST", f"/certs/programs/{path.slug}/enrol"),
+        "programs.requirement": f"/certs/programs/{path.slug}/requirements/{requirement.id}",
+        "programs.complete_content": (
+            "POST",
+            f"/certs/programs/{path.slug}/requirements/{requirement.id}/complete",
+        ),
+        "programs.badge": f"/certs/programs/{path.slug}/badge",
+        "admin.programme": f"/certs/admin/programs/{path.id}",
+        "admin.programme_edit": f"/certs/admin/programs/{path.id}/edit",
+        "admin.programme_publish": ("POST", f"/certs/admin/programs/{path.id}/publish"),
+        "admin.programme_archive": ("POST", f"/certs/admin/programs/{path.id}/archive"),
+        "admin.programme_delete": ("POST", f"/certs/admin/programs/{path.id}/delete"),
+        "admin.programme_enrol": ("POST", f"/certs/admin/programs/{path.id}/enrol"),
+        "admin.programme_export": f"/certs/admin/programs/{path.id}/export",
+        "admin.requirement_add": ("POST", f"/certs/admin/programs/{path.id}/requirements"),
+        "admin.requirement_order": ("POST", f"/certs/admin/programs/{path.id}/requirements/order"),
+        "admin.requirement_edit": f"{req}/edit",
+        "admin.requirement_remove": ("POST", f"{req}/remove"),
+        "admin.requirement_move": ("POST", f"{req}/move"),
     }
 
 
@@ -31,12 +55,27 @@ def test_foreign_rows_answer_404_like_missing_ones(client, login, role):
     globex = TenantFactory(name="Globex")
     urls = foreign_urls(acme)
     login(UserFactory(tenant=globex, role=role))
-    for endpoint, url in urls.items():
-        foreign = client.get(url)
-        missing = client.get(url.rstrip("/") + "-does-not-exist")
-        assert foreign.status_code == 404, endpoint
-        assert missing.status_code == 404, endpoint
-        assert foreign.get_data() == missing.get_data(), endpoint
+    for endpoint, target in urls.items():
+        method, url = target if isinstance(target, tuple) else ("GET", target)
+        foreign = client.open(url, method=method, data={"direction": "up"})
+        missing = client.open(missing_url(url), method=method, data={"direction": "up"})
+        expected = 403 if endpoint.startswith("admin.") and role is not Role.ADMIN else 404
+        assert foreign.status_code == expected, endpoint
+        assert missing.status_code == expected, endpoint
+        assert without_tokens(foreign) == without_tokens(missing), endpoint
+
+
+def without_tokens(response) -> str:
+    """The body without CSRF tokens (signed with a timestamp, so they differ by the second)."""
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", response.get_data(as_text=True))
+
+
+def missing_url(url: str) -> str:
+    """The same URL pointing at rows that do not exist at all."""
+    parts = url.split("/")
+    replaced = ["999999" if p.isdigit() else p for p in parts]
+    replaced = [p + "-does-not-exist" if p == "acme-secret" else p for p in replaced]
+    return "/".join(replaced)
 
 
 def test_own_tenant_programme_is_visible(client, login):

@@ -1,5 +1,342 @@
-"""Admin pages: programmes."""
+"""Admin pages: the programme list, the programme editor and its requirements, enrolment."""
 
 from __future__ import annotations
 
-from webapp.admin.views import bp  # noqa: F401
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp import htmx
+from webapp.access import tenant_get_or_404, tenant_id, tenant_select
+from webapp.admin.programme_forms import EnrolForm, ProgrammeForm, RequirementForm
+from webapp.admin.views import bp
+from webapp.errors import DomainError, ValidationFailed
+from webapp.extensions import db
+from webapp.formtools import apply_problems, choices, sniff_image
+from webapp.models import (
+    CertificationPath,
+    OrgUnit,
+    PathRequirement,
+    PathStatus,
+    PathVersion,
+    Quiz,
+    User,
+)
+from webapp.services import certification_path_management as paths
+from webapp.storage import get_storage
+
+STATUSES = [s.value for s in PathStatus]
+
+
+@bp.get("/programs/")
+def programmes():
+    search = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    statement = tenant_select(CertificationPath).order_by(CertificationPath.name)
+    if search:
+        statement = statement.where(CertificationPath.name.ilike(f"%{search}%"))
+    if status:
+        statement = statement.where(CertificationPath.status == status)
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "admin/programmes/list.html", page=page, search=search, status=status, statuses=STATUSES
+    )
+
+
+def _programme_form(path: CertificationPath | None = None) -> ProgrammeForm:
+    form = ProgrammeForm(obj=path) if request.method == "GET" and path else ProgrammeForm()
+    others = db.session.execute(
+        sa.select(CertificationPath.id, CertificationPath.name)
+        .where(CertificationPath.tenant_id == tenant_id())
+        .where(CertificationPath.id != (path.id if path else -1))
+        .order_by(CertificationPath.name)
+    ).all()
+    form.prerequisite_ids.choices = choices(others)
+    units = db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id())
+    ).all()
+    form.org_unit_id.choices = choices([("", "Whole organisation"), *units])
+    if request.method == "GET" and path:
+        form.prerequisite_ids.data = [p.id for p in path.prerequisites]
+        form.skill_names.data = ", ".join(s.name for s in path.skills)
+    return form
+
+
+def _referenced_rows_or_404(form) -> None:
+    """Ids posted in the form must be rows of this tenant: foreign ids answer 404."""
+    for path_id in getattr(form, "prerequisite_ids", None) and form.prerequisite_ids.data or []:
+        tenant_get_or_404(CertificationPath, path_id)
+    for name, model in (("org_unit_id", OrgUnit), ("quiz_id", Quiz), ("user_id", User)):
+        field = getattr(form, name, None)
+        if field is not None and field.data:
+            tenant_get_or_404(model, field.data)
+
+
+def _save_badge(form: ProgrammeForm, path: CertificationPath) -> bool:
+    upload = form.badge.data
+    if not upload or not getattr(upload, "filename", ""):
+        return True
+    data = upload.read()
+    extension, problem = sniff_image(data, 1024 * 1024)
+    if problem:
+        form.badge.errors = [problem]
+        return False
+    storage = get_storage()
+    key = storage.new_key("badges", extension)
+    storage.save(key, data)
+    paths.set_badge(path, key)
+    return True
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+def programme_new():
+    form = _programme_form()
+    if form.validate_on_submit():
+        _referenced_rows_or_404(form)
+        try:
+            path = paths.create_programme(tenant_id(), current_user, form.data_for_service())
+        except ValidationFailed as error:
+            apply_problems(form, error)
+        else:
+            if _save_badge(form, path):
+                db.session.commit()
+                flash(f"Programme “{path.name}” created as a draft.", "success")
+                return htmx.see_other(url_for("admin.programme", path_id=path.id))
+            db.session.rollback()
+    return render_template("admin/programmes/form.html", form=form, path=None), (
+        422 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/programs/<int:path_id>/edit", methods=["GET", "POST"])
+def programme_edit(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    form = _programme_form(path)
+    if form.validate_on_submit():
+        _referenced_rows_or_404(form)
+        try:
+            paths.update_programme(path, current_user, form.data_for_service())
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_problems(form, error)
+        else:
+            if _save_badge(form, path):
+                db.session.commit()
+                flash("Programme saved.", "success")
+                return htmx.see_other(url_for("admin.programme", path_id=path.id))
+            db.session.rollback()
+    return render_template("admin/programmes/form.html", form=form, path=path), (
+        422 if form.is_submitted() else 200
+    )
+
+
+def _requirement_form(requirement: PathRequirement | None = None) -> RequirementForm:
+    if request.method == "GET" and requirement is not None:
+        form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.meta)
+    else:
+        form = RequirementForm()
+    quizzes = db.session.execute(
+        sa.select(Quiz.id, Quiz.title).where(Quiz.tenant_id == tenant_id()).order_by(Quiz.title)
+    ).all()
+    form.quiz_id.choices = choices([("", "Choose a quiz"), *quizzes])
+    form.accepted_types.choices = choices(
+        (t, t.upper()) for t in current_app.config["UPLOAD_ALLOWED_TYPES"]
+    )
+    return form
+
+
+def _programme_page(path: CertificationPath, *, requirement_form=None, editing=None, status=200):
+    versions = db.session.scalars(
+        sa.select(PathVersion)
+        .where(PathVersion.path_id == path.id)
+        .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
+    ).all()
+    context = {
+        "path": path,
+        "versions": versions,
+        "requirement_form": requirement_form or _requirement_form(),
+        "editing": editing,
+        "enrol_form": _enrol_form(),
+        "has_enrolments": paths.has_enrolments(path),
+    }
+    if htmx.is_fragment_request("requirements"):
+        return render_template("admin/programmes/_requirements.html", **context), status
+    return render_template("admin/programmes/page.html", **context), status
+
+
+@bp.get("/programs/<int:path_id>")
+def programme(path_id: int):
+    return _programme_page(tenant_get_or_404(CertificationPath, path_id))
+
+
+@bp.post("/programs/<int:path_id>/requirements")
+def requirement_add(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    form = _requirement_form()
+    if form.validate_on_submit():
+        _referenced_rows_or_404(form)
+        try:
+            paths.add_requirement(
+                path,
+                current_user,
+                form.kind.data,
+                form.data_for_service(),
+                current_app.config["UPLOAD_ALLOWED_TYPES"],
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_problems(
+                form,
+                error if isinstance(error, ValidationFailed) else ValidationFailed(error.message),
+            )
+        else:
+            db.session.commit()
+            return _after_requirement_change(path)
+    return _programme_page(path, requirement_form=form, status=422)
+
+
+def _after_requirement_change(path: CertificationPath):
+    if htmx.is_fragment_request("requirements"):
+        return _programme_page(path)
+    return redirect(url_for("admin.programme", path_id=path.id) + "#requirements", code=303)
+
+
+def _own_requirement(
+    path_id: int, requirement_id: int
+) -> tuple[CertificationPath, PathRequirement]:
+    path = tenant_get_or_404(CertificationPath, path_id)
+    requirement = tenant_get_or_404(PathRequirement, requirement_id)
+    if requirement.path_id != path.id or requirement.removed_at is not None:
+        abort(404)
+    return path, requirement
+
+
+@bp.route("/programs/<int:path_id>/requirements/<int:requirement_id>/edit", methods=["GET", "POST"])
+def requirement_edit(path_id: int, requirement_id: int):
+    path, requirement = _own_requirement(path_id, requirement_id)
+    form = _requirement_form(requirement)
+    if form.validate_on_submit():
+        _referenced_rows_or_404(form)
+        try:
+            paths.update_requirement(
+                requirement,
+                current_user,
+                form.data_for_service(),
+                current_app.config["UPLOAD_ALLOWED_TYPES"],
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_problems(form, error)
+        else:
+            db.session.commit()
+            return _after_requirement_change(path)
+    status = 422 if form.is_submitted() else 200
+    return _programme_page(path, requirement_form=form, editing=requirement, status=status)
+
+
+@bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/remove")
+def requirement_remove(path_id: int, requirement_id: int):
+    path, requirement = _own_requirement(path_id, requirement_id)
+    paths.remove_requirement(requirement, current_user)
+    db.session.commit()
+    flash(f"Requirement “{requirement.title}” removed.", "success")
+    return _after_requirement_change(path)
+
+
+@bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/move")
+def requirement_move(path_id: int, requirement_id: int):
+    path, requirement = _own_requirement(path_id, requirement_id)
+    paths.move_requirement(requirement, request.form.get("direction", ""))
+    db.session.commit()
+    return _after_requirement_change(path)
+
+
+@bp.post("/programs/<int:path_id>/requirements/order")
+def requirement_order(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    try:
+        ordered = [int(i) for i in request.form.getlist("requirement_id")]
+    except ValueError:
+        abort(400)
+    paths.reorder_requirements(path, ordered)
+    db.session.commit()
+    return _after_requirement_change(path)
+
+
+@bp.post("/programs/<int:path_id>/publish")
+def programme_publish(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    try:
+        version = paths.publish_path(path, current_user)
+    except ValidationFailed as error:
+        db.session.rollback()
+        for messages in error.problems.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        db.session.commit()
+        flash(f"Published version {version.version}.", "success")
+    return htmx.see_other(url_for("admin.programme", path_id=path.id))
+
+
+@bp.post("/programs/<int:path_id>/archive")
+def programme_archive(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    paths.archive_programme(path, current_user)
+    db.session.commit()
+    flash(f"“{path.name}” archived. Existing enrolments continue.", "success")
+    return htmx.see_other(url_for("admin.programme", path_id=path.id))
+
+
+@bp.route("/programs/<int:path_id>/delete", methods=["GET", "POST"])
+def programme_delete(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    if request.method == "POST":
+        name = path.name
+        paths.delete_programme(path, current_user)
+        db.session.commit()
+        flash(f"Programme “{name}” deleted.", "success")
+        return htmx.see_other(url_for("admin.programmes"))
+    return render_template("admin/programmes/delete.html", path=path)
+
+
+def _enrol_form() -> EnrolForm:
+    form = EnrolForm()
+    users = db.session.execute(
+        sa.select(User.id, User.full_name, User.email)
+        .where(User.tenant_id == tenant_id(), User.active.is_(True))
+        .order_by(User.full_name)
+    ).all()
+    form.user_id.choices = choices(
+        [("", "Choose a person")] + [(i, f"{n} ({e})") for i, n, e in users]
+    )
+    units = db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id())
+    ).all()
+    form.org_unit_id.choices = choices([("", "No org unit"), *units])
+    return form
+
+
+@bp.post("/programs/<int:path_id>/enrol")
+def programme_enrol(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    form = _enrol_form()
+    _referenced_rows_or_404(form)
+    if not form.validate_on_submit() or not (form.user_id.data or form.org_unit_id.data):
+        flash("Choose a person or an org unit to enrol.", "error")
+        return htmx.see_other(url_for("admin.programme", path_id=path.id) + "#enrol")
+    users = []
+    if form.user_id.data:
+        users.append(tenant_get_or_404(User, form.user_id.data))
+    if form.org_unit_id.data:
+        units = paths.unit_subtree(
+            tenant_id(), tenant_get_or_404(OrgUnit, form.org_unit_id.data).id
+        )
+        users.extend(
+            db.session.scalars(
+                tenant_select(User).where(User.org_unit_id.in_(units)).order_by(User.full_name)
+            )
+        )
+    summary = paths.enrol_many(path, users, current_user)
+    db.session.commit()
+    return render_template("admin/programmes/enrol_result.html", path=path, summary=summary)

@@ -1,13 +1,17 @@
-"""Programme catalogue and detail pages for learners."""
+"""Programme catalogue, detail, enrolment and requirement pages for learners."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from webapp.access import first_or_404, tenant_select
-from webapp.models import CertificationPath, Level, PathStatus
-from webapp.services import catalogue
+from webapp import htmx
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models import Level
+from webapp.services import catalogue, orchestration
+from webapp.services import certification_path_management as paths
+from webapp.storage import get_storage
 
 bp = Blueprint("programs", __name__, url_prefix="/certs/programs")
 
@@ -24,10 +28,88 @@ def catalogue_page():
     )
 
 
+def _programme_or_404(slug: str):
+    path = catalogue.visible_programme(current_user, slug)
+    if path is None:
+        abort(404)
+    return path
+
+
 @bp.get("/<slug>")
 def detail(slug: str):
-    statement = tenant_select(CertificationPath).where(CertificationPath.slug == slug)
-    if not current_user.is_admin:
-        statement = statement.where(CertificationPath.status == PathStatus.PUBLISHED)
-    path = first_or_404(statement)
-    return render_template("programs/detail.html", path=path)
+    path = _programme_or_404(slug)
+    enrolment = catalogue.latest_enrolment(current_user, path)
+    return render_template(
+        "programs/detail.html",
+        path=path,
+        enrolment=enrolment,
+        states=catalogue.requirement_states(enrolment) if enrolment else [],
+        blockers=paths.enrolment_blockers(current_user, path),
+    )
+
+
+@bp.post("/<slug>/enrol")
+def enrol(slug: str):
+    path = _programme_or_404(slug)
+    try:
+        _, created = paths.self_enrol(current_user, path)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"You are enrolled in {path.name}." if created else "You are already enrolled.",
+            "success",
+        )
+    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+
+
+def _own_requirement(slug: str, requirement_id: int):
+    path = _programme_or_404(slug)
+    enrolment = catalogue.latest_enrolment(current_user, path)
+    if enrolment is None:
+        abort(404)
+    definition = orchestration.snapshot_requirement(enrolment, requirement_id)
+    if definition is None:
+        abort(404)
+    return path, enrolment, definition
+
+
+@bp.get("/<slug>/requirements/<int:requirement_id>")
+def requirement(slug: str, requirement_id: int):
+    path, enrolment, definition = _own_requirement(slug, requirement_id)
+    state = next(
+        s
+        for s in catalogue.requirement_states(enrolment)
+        if s.definition["requirement_id"] == requirement_id
+    )
+    return render_template(
+        "programs/requirement.html",
+        path=path,
+        enrolment=enrolment,
+        requirement=definition,
+        progress=state.progress,
+    )
+
+
+@bp.post("/<slug>/requirements/<int:requirement_id>/complete")
+def complete_content(slug: str, requirement_id: int):
+    path, enrolment, _ = _own_requirement(slug, requirement_id)
+    try:
+        orchestration.mark_content_complete(enrolment, requirement_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Marked as complete.", "success")
+    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+
+
+@bp.get("/<slug>/badge")
+def badge(slug: str):
+    path = _programme_or_404(slug)
+    if not path.badge_image_key or not get_storage().exists(path.badge_image_key):
+        abort(404)
+    response = send_file(get_storage().path(path.badge_image_key), max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,4 +1,4 @@
-"""Read models for the programme catalogue and detail pages."""
+"""Read models for the programme catalogue and detail pages (constant number of queries)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,27 @@ from sqlalchemy.orm import selectinload
 from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
+    Enrolment,
     PathRequirement,
     PathStatus,
+    RequirementProgress,
     User,
 )
+from webapp.services import certification_path_management as paths
 
 
 @dataclass(frozen=True)
 class CatalogueEntry:
     path: CertificationPath
     requirement_count: int
+    prerequisites_met: bool
 
 
 def published_programmes(
     user: User, *, search: str = "", level: str | None = None
 ) -> list[CatalogueEntry]:
-    """Published programmes of the user's tenant, with requirement counts; constant queries."""
+    """Published programmes the user may see (tenant and org unit scope), with requirement
+    counts and whether their prerequisites are met."""
     counts = (
         sa.select(PathRequirement.path_id, sa.func.count(PathRequirement.id).label("n"))
         .where(PathRequirement.tenant_id == user.tenant_id, PathRequirement.removed_at.is_(None))
@@ -35,10 +40,7 @@ def published_programmes(
     statement = (
         sa.select(CertificationPath, sa.func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.path_id == CertificationPath.id)
-        .where(
-            CertificationPath.tenant_id == user.tenant_id,
-            CertificationPath.status == PathStatus.PUBLISHED,
-        )
+        .where(paths.visible_to(user), CertificationPath.status == PathStatus.PUBLISHED)
         .options(selectinload(CertificationPath.prerequisites))
         .order_by(CertificationPath.level, CertificationPath.name)
     )
@@ -52,4 +54,51 @@ def published_programmes(
         )
     if level:
         statement = statement.where(CertificationPath.level == level)
-    return [CatalogueEntry(path, n) for path, n in db.session.execute(statement).all()]
+    certified = paths.certified_path_ids(user)
+    return [
+        CatalogueEntry(path, n, all(p.id in certified for p in path.prerequisites))
+        for path, n in db.session.execute(statement).all()
+    ]
+
+
+def visible_programme(user: User, slug: str) -> CertificationPath | None:
+    """A programme by slug if the user may see it (admins also see drafts)."""
+    statement = sa.select(CertificationPath).where(
+        paths.visible_to(user), CertificationPath.slug == slug
+    )
+    if not user.is_admin:
+        statement = statement.where(CertificationPath.status == PathStatus.PUBLISHED)
+    return db.session.scalar(statement)
+
+
+def latest_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
+    """The user's open enrolment in the programme, else their most recent one."""
+    return paths.open_enrolment(user, path) or db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.path_id == path.id)
+        .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class RequirementState:
+    definition: dict
+    progress: RequirementProgress
+
+
+def requirement_states(enrolment: Enrolment) -> list[RequirementState]:
+    """The snapshot's requirements in order, each with its ledger row."""
+    rows = {
+        r.requirement_id: r
+        for r in db.session.scalars(
+            sa.select(RequirementProgress).where(RequirementProgress.enrolment_id == enrolment.id)
+        )
+    }
+    return [
+        RequirementState(definition, rows[definition["requirement_id"]])
+        for definition in sorted(
+            enrolment.program_snapshot["requirements"], key=lambda r: r["sort_order"]
+        )
+        if definition["requirement_id"] in rows
+    ]

@@ -30,9 +30,11 @@ from webapp.models import (
     QuizVersion,
     RequirementKind,
     RequirementProgress,
+    Skill,
     User,
     path_prerequisites,
 )
+from webapp.services import audit
 
 
 def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersion | None) -> dict:
@@ -432,3 +434,360 @@ def prerequisite_cycle(path: CertificationPath, prerequisite_ids: list[int]) -> 
             seen.add(node)
             stack.extend(graph.get(node, ()))
     return False
+
+
+def _raise_if(problems: dict[str, list[str]], message: str) -> None:
+    if problems:
+        raise ValidationFailed(message, problems)
+
+
+def _tenant_paths(tenant_id: int, ids: list[int]) -> list[CertificationPath]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(CertificationPath).where(
+                CertificationPath.tenant_id == tenant_id, CertificationPath.id.in_(ids)
+            )
+        )
+    )
+
+
+def _skills_by_name(tenant_id: int, names: list[str]) -> list[Skill]:
+    wanted = []
+    for name in names:
+        cleaned = " ".join(name.split())[:120]
+        if cleaned and cleaned.lower() not in {w.lower() for w in wanted}:
+            wanted.append(cleaned)
+    if not wanted:
+        return []
+    existing = {
+        s.name.lower(): s
+        for s in db.session.scalars(sa.select(Skill).where(Skill.tenant_id == tenant_id))
+    }
+    skills = []
+    for name in wanted:
+        skill = existing.get(name.lower())
+        if skill is None:
+            skill = Skill(tenant_id=tenant_id, name=name)
+            db.session.add(skill)
+        skills.append(skill)
+    return skills
+
+
+def _apply_programme(
+    path: CertificationPath, data: dict[str, Any], actor: User | None
+) -> CertificationPath:
+    problems = validate_programme_fields(path.tenant_id, data, path if path.id else None)
+    prerequisite_ids = [int(i) for i in data.get("prerequisite_ids") or []]
+    prerequisites = _tenant_paths(path.tenant_id, prerequisite_ids)
+    if len(prerequisites) != len(set(prerequisite_ids)):
+        problems.setdefault("prerequisite_ids", []).append(
+            "Choose prerequisites among your organisation's programmes."
+        )
+    elif path.id is not None and (
+        path.id in prerequisite_ids or prerequisite_cycle(path, prerequisite_ids)
+    ):
+        problems.setdefault("prerequisite_ids", []).append(
+            "These prerequisites would form a cycle (a programme would require itself)."
+        )
+    _raise_if(problems, "Please correct the highlighted fields.")
+    for field in PROGRAMME_FIELDS:
+        if field in data:
+            value = data[field]
+            if field == "level":
+                value = Level(value)
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(path, field, value)
+    path.updated_at = clock.now()
+    if path.id is None:
+        db.session.add(path)
+        db.session.flush()
+    path.prerequisites = prerequisites
+    path.skills = _skills_by_name(path.tenant_id, data.get("skill_names") or [])
+    db.session.flush()
+    return path
+
+
+def create_programme(tenant_id: int, actor: User, data: dict[str, Any]) -> CertificationPath:
+    """Create a draft programme from validated fields (see validate_programme_fields, plus
+    prerequisite_ids and skill_names). Raises ValidationFailed; flushes, never commits."""
+    path = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
+    audit.record(tenant_id, actor, "programme.created", "programme", path.id, path.name)
+    return path
+
+
+def update_programme(path: CertificationPath, actor: User, data: dict[str, Any]) -> None:
+    """Change a programme's fields, prerequisites and skills; existing enrolments keep their
+    snapshot. Raises ValidationFailed; flushes, never commits."""
+    if path.status is PathStatus.ARCHIVED:
+        raise Conflict("An archived programme cannot be edited.")
+    _apply_programme(path, data, actor)
+    audit.record(path.tenant_id, actor, "programme.updated", "programme", path.id, path.name)
+
+
+def set_badge(path: CertificationPath, key: str | None) -> str | None:
+    """Point the programme at a stored badge image; returns the previous key. Flushes."""
+    previous, path.badge_image_key = path.badge_image_key, key
+    db.session.flush()
+    return previous
+
+
+def has_enrolments(path: CertificationPath) -> bool:
+    return (
+        db.session.scalar(sa.select(Enrolment.id).where(Enrolment.path_id == path.id).limit(1))
+        is not None
+    )
+
+
+def archive_programme(path: CertificationPath, actor: User) -> None:
+    """Archive a programme: no new enrolments; existing ones go on. Raises InvalidTransition."""
+    path.archive()
+    path.updated_at = clock.now()
+    audit.record(path.tenant_id, actor, "programme.archived", "programme", path.id, path.name)
+    db.session.flush()
+
+
+def delete_programme(path: CertificationPath, actor: User) -> None:
+    """Delete a draft programme that has no enrolments and that no programme requires.
+    Raises Conflict otherwise. Flushes, never commits."""
+    if path.status is not PathStatus.DRAFT or path.version_major > 0:
+        raise Conflict("Only a never-published draft can be deleted; archive it instead.")
+    if has_enrolments(path):
+        raise Conflict("This programme has enrolments; archive it instead.")
+    required_by = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(path_prerequisites)
+        .where(path_prerequisites.c.required_path_id == path.id)
+    )
+    if required_by:
+        raise Conflict("Other programmes require this one; remove it from their prerequisites.")
+    audit.record(path.tenant_id, actor, "programme.deleted", "programme", path.id, path.name)
+    path.prerequisites = []
+    path.skills = []
+    db.session.execute(sa.delete(PathRequirement).where(PathRequirement.path_id == path.id))
+    db.session.delete(path)
+    db.session.flush()
+
+
+def _requirement_values(
+    tenant_id: int, kind: str, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> dict[str, Any]:
+    problems = validate_requirement_fields(tenant_id, kind, data, allowed_types)
+    _raise_if(problems, "Please correct the highlighted fields.")
+    is_quiz = kind == RequirementKind.QUIZ.value
+    return {
+        "title": data["title"].strip(),
+        "is_mandatory": bool(data.get("is_mandatory", True)),
+        "quiz_id": data.get("quiz_id") if is_quiz else None,
+        "min_score": data.get("min_score") if is_quiz else None,
+        "meta": requirement_meta(kind, data),
+    }
+
+
+def add_requirement(
+    path: CertificationPath,
+    actor: User,
+    kind: str,
+    data: dict[str, Any],
+    allowed_types: tuple[str, ...],
+) -> PathRequirement:
+    """Append a requirement of `kind` to the programme. Raises ValidationFailed, Conflict
+    (archived). Flushes, never commits."""
+    if path.status is PathStatus.ARCHIVED:
+        raise Conflict("An archived programme cannot be edited.")
+    values = _requirement_values(path.tenant_id, kind, data, allowed_types)
+    last = db.session.scalar(
+        sa.select(sa.func.max(PathRequirement.sort_order)).where(
+            PathRequirement.path_id == path.id, PathRequirement.removed_at.is_(None)
+        )
+    )
+    requirement = PathRequirement(
+        tenant_id=path.tenant_id,
+        path_id=path.id,
+        kind=RequirementKind(kind),
+        sort_order=(last or 0) + 1,
+        **values,
+    )
+    db.session.add(requirement)
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])
+    return requirement
+
+
+def update_requirement(
+    requirement: PathRequirement, actor: User, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> None:
+    """Change a requirement's settings (its kind stays). Enrolled learners keep their snapshot.
+    Raises ValidationFailed. Flushes, never commits."""
+    values = _requirement_values(requirement.tenant_id, requirement.kind.value, data, allowed_types)
+    for field, value in values.items():
+        setattr(requirement, field, value)
+    requirement.path.updated_at = clock.now()
+    db.session.flush()
+
+
+def remove_requirement(requirement: PathRequirement, actor: User) -> None:
+    """Take a requirement out of its programme: deleted when nothing refers to it, otherwise
+    kept for existing enrolments and marked removed. Flushes, never commits."""
+    path = requirement.path
+    referenced = db.session.scalar(
+        sa.select(RequirementProgress.id)
+        .where(RequirementProgress.requirement_id == requirement.id)
+        .limit(1)
+    )
+    if referenced:
+        requirement.removed_at = clock.now()
+    else:
+        db.session.delete(requirement)
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])
+
+
+def move_requirement(requirement: PathRequirement, direction: str) -> None:
+    """Swap a requirement with its neighbour ("up" or "down"); renumbers the order 1..n.
+    Raises ValidationFailed for another direction. Flushes, never commits."""
+    if direction not in ("up", "down"):
+        raise ValidationFailed("Move a requirement up or down.")
+    path = requirement.path
+    ordered = list(path.requirements)
+    index = next(i for i, r in enumerate(ordered) if r.id == requirement.id)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    reorder_requirements(path, [r.id for r in ordered])
+
+
+def reorder_requirements(path: CertificationPath, ordered_ids: list[int]) -> None:
+    """Set the order of the programme's requirements to `ordered_ids` (all of them, each once).
+    Raises ValidationFailed otherwise. Flushes, never commits."""
+    current = {r.id: r for r in path.requirements}
+    if sorted(ordered_ids) != sorted(current):
+        raise ValidationFailed("The new order must list each requirement exactly once.")
+    for position, requirement_id in enumerate(ordered_ids, start=1):
+        current[requirement_id].sort_order = position
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])
+
+
+# --- Learners: visibility, eligibility, enrolment in bulk ---------------------------------
+
+
+def unit_scope(user: User) -> set[int]:
+    """The org units whose programmes the user sees: their unit and its ancestors."""
+    if user.org_unit_id is None:
+        return set()
+    parents = dict(
+        db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == user.tenant_id)
+        ).all()
+    )
+    scope, current = set(), user.org_unit_id
+    while current is not None and current not in scope:
+        scope.add(current)
+        current = parents.get(current)
+    return scope
+
+
+def unit_subtree(tenant_id: int, unit_id: int) -> set[int]:
+    """An org unit and every unit below it."""
+    children: dict[int | None, list[int]] = {}
+    for unit, parent in db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == tenant_id)
+    ):
+        children.setdefault(parent, []).append(unit)
+    subtree, stack = set(), [unit_id]
+    while stack:
+        unit = stack.pop()
+        if unit not in subtree:
+            subtree.add(unit)
+            stack.extend(children.get(unit, []))
+    return subtree
+
+
+def visible_to(user: User):
+    """SQL condition: programmes of the user's tenant within their org unit scope."""
+    condition = CertificationPath.tenant_id == user.tenant_id
+    if user.is_admin:
+        return condition
+    scope = unit_scope(user)
+    return sa.and_(
+        condition,
+        sa.or_(
+            CertificationPath.org_unit_id.is_(None),
+            CertificationPath.org_unit_id.in_(scope or {-1}),
+        ),
+    )
+
+
+def certified_path_ids(user: User) -> set[int]:
+    """Programmes of which the user holds an active certificate."""
+    from webapp.models import Certificate, CertificateStatus
+
+    return set(
+        db.session.scalars(
+            sa.select(Certificate.path_id).where(
+                Certificate.tenant_id == user.tenant_id,
+                Certificate.user_id == user.id,
+                Certificate.status == CertificateStatus.ACTIVE,
+            )
+        )
+    )
+
+
+def enrolment_blockers(
+    user: User, path: CertificationPath, certified: set[int] | None = None
+) -> list[str]:
+    """Why `user` may not enrol themselves in `path` (empty when they may)."""
+    if path.status is not PathStatus.PUBLISHED:
+        return ["This programme is not open for enrolment."]
+    blockers = []
+    if not path.self_enrolment:
+        blockers.append("Enrolment in this programme is arranged by your administrator.")
+    certified = certified_path_ids(user) if certified is None else certified
+    missing = [p.name for p in path.prerequisites if p.id not in certified]
+    if missing:
+        blockers.append(f"It requires an active certificate of: {', '.join(missing)}.")
+    return blockers
+
+
+def self_enrol(user: User, path: CertificationPath) -> tuple[Enrolment, bool]:
+    """A learner enrols themselves. Raises NotAllowed with the reason when they may not.
+    Idempotent (an open enrolment is returned). Flushes, never commits."""
+    existing = open_enrolment(user, path)
+    if existing is not None:
+        return existing, False
+    blockers = enrolment_blockers(user, path)
+    if blockers:
+        raise NotAllowed(" ".join(blockers))
+    return enrol(user, path, user)
+
+
+def enrol_many(path: CertificationPath, users: list[User], actor: User) -> dict[str, list[str]]:
+    """An admin enrols several users (e.g. a whole org unit): idempotent; returns the names of
+    those newly enrolled, already enrolled, and refused (with reasons). Flushes."""
+    summary: dict[str, list[str]] = {"enrolled": [], "already": [], "refused": []}
+    for user in users:
+        if not user.active:
+            summary["refused"].append(f"{user.full_name}: the account is inactive")
+            continue
+        try:
+            _, created = enrol(user, path, actor)
+        except (Conflict, NotAllowed) as error:
+            summary["refused"].append(f"{user.full_name}: {error.message}")
+            continue
+        summary["enrolled" if created else "already"].append(user.full_name)
+    if summary["enrolled"]:
+        audit.record(
+            path.tenant_id,
+            actor,
+            "enrolment.bulk",
+            "programme",
+            path.id,
+            f"{len(summary['enrolled'])} enrolled in {path.name}",
+        )
+    return summary
