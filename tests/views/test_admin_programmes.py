@@ -343,7 +343,7 @@ def test_list_search_filter_and_pagination(admin_client, admin, app):
 
 def test_list_runs_a_constant_number_of_queries(admin_client, admin, count_queries):
     def queries_for(n):
-        for i in range(n):
+        for _ in range(n):
             PathFactory(tenant_id=admin.tenant_id)
         db.session.flush()
         with count_queries() as counter:
