@@ -26,4 +26,9 @@ def home():
 
 
 # Route modules attach their views to `bp` on import.
-from webapp.admin import programmes, quizzes, transfer  # noqa: E402, F401
+from webapp.admin import (  # noqa: E402, F401
+    certificates,
+    programmes,
+    quizzes,
+    transfer,
+)
