@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.factories import TenantFactory, UserFactory, published_path
+from tests.factories import QuizFactory, TenantFactory, UserFactory, published_path
 from webapp.models import Role
 
 # Every URL rule with a parameter must be listed here with a way to build a URL that points
@@ -18,6 +18,7 @@ def foreign_urls(other_tenant):
     path = published_path(other_tenant, slug="acme-secret")
     requirement = path.requirements[0]
     req = f"/certs/admin/programs/{path.id}/requirements/{requirement.id}"
+    quiz = f"/certs/admin/quizzes/{QuizFactory(tenant=other_tenant).id}"
     return {
         "programs.detail": f"/certs/programs/{path.slug}",
         "programs.enrol": ("POST", f"/certs/programs/{path.slug}/enrol"),
@@ -39,6 +40,16 @@ def foreign_urls(other_tenant):
         "admin.requirement_edit": f"{req}/edit",
         "admin.requirement_remove": ("POST", f"{req}/remove"),
         "admin.requirement_move": ("POST", f"{req}/move"),
+        "admin.quiz_editor": quiz,
+        "admin.quiz_details": ("POST", f"{quiz}/details"),
+        "admin.quiz_settings": ("POST", f"{quiz}/settings"),
+        "admin.quiz_preview": f"{quiz}/preview",
+        "admin.quiz_publish": ("POST", f"{quiz}/publish"),
+        "admin.quiz_question_new": ("POST", f"{quiz}/questions/new"),
+        "admin.quiz_question": f"{quiz}/questions/q1",
+        "admin.quiz_question_edit": ("POST", f"{quiz}/questions/q1/edit"),
+        "admin.quiz_question_remove": ("POST", f"{quiz}/questions/q1/remove"),
+        "admin.quiz_question_move": ("POST", f"{quiz}/questions/q1/move"),
     }
 
 
@@ -67,7 +78,8 @@ def test_foreign_rows_answer_404_like_missing_ones(client, login, role):
 
 def without_tokens(response) -> str:
     """The body without CSRF tokens (signed with a timestamp, so they differ by the second)."""
-    return re.sub(r'"X-CSRFToken": "[^"]+"', "", response.get_data(as_text=True))
+    body = re.sub(r'"X-CSRFToken": "[^"]+"', "", response.get_data(as_text=True))
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", body)
 
 
 def missing_url(url: str) -> str:

@@ -30,5 +30,6 @@ from webapp.admin import (  # noqa: E402, F401
     certificates,
     programmes,
     quizzes,
+    reports,
     transfer,
 )

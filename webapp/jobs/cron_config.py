@@ -6,3 +6,7 @@ from webapp.jobs import scheduled
 
 # Hand on jobs that were written while Redis was down.
 cron.register(scheduled.sweep_pending_jobs, "scheduled", interval=60, name="sweep-pending-jobs")
+# Expire certificates, open renewal enrolments, remind holders: every day at 02:00 UTC.
+cron.register(scheduled.daily_expiry, "scheduled", cron="0 2 * * *", name="daily-expiry")
+# Reminders before expiry go out within the hour they become due.
+cron.register(scheduled.hourly_reminders, "scheduled", cron="15 * * * *", name="hourly-reminders")

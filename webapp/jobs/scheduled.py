@@ -22,3 +22,22 @@ def _in_app(func):
 def sweep_pending_jobs() -> int:
     """Enqueue job records left pending while Redis was unreachable."""
     return _in_app(lambda: jobs.sweep(older_than_seconds=30))
+
+
+def _run_now(name: str) -> None:
+    """Write a job record and dispatch it (the record makes the run visible to admins)."""
+    from webapp.extensions import db
+
+    jobs.defer(name, queue="scheduled")
+    db.session.commit()
+    jobs.dispatch_committed()
+
+
+def daily_expiry() -> None:
+    """The daily expiry and recertification run."""
+    _in_app(lambda: _run_now("run_expiry"))
+
+
+def hourly_reminders() -> None:
+    """The hourly reminder sender."""
+    _in_app(lambda: _run_now("send_reminders"))

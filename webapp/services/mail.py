@@ -55,3 +55,19 @@ def deliver(email_id: int) -> None:
     email.status = EmailStatus.SENT
     email.sent_at = clock.now()
     email.error = None
+
+
+def deliver_pending(limit: int = 500) -> int:
+    """Deliver up to `limit` pending outbox e-mails (those written by set-based jobs such as
+    the expiry run). Returns how many were sent. Never commits."""
+    import sqlalchemy as sa
+
+    ids = db.session.scalars(
+        sa.select(OutboxEmail.id)
+        .where(OutboxEmail.status == EmailStatus.PENDING)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    ).all()
+    for email_id in ids:
+        deliver(email_id)
+    return len(ids)

@@ -1,0 +1,637 @@
+"""Expiry and recertification: the daily job and the hourly reminder sender.
+
+Everything here is set-based SQL in batches (UPDATE ... / INSERT ... SELECT), never a Python
+loop over certificates; loops run over programmes and reminder offsets only. Every statement
+is idempotent by construction (conditions on the current state, unique constraints with
+ON CONFLICT DO NOTHING), so a second run — or a concurrent one — changes nothing. A batch
+that fails (a corrupt row) is retried row by row so the bad row is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp.extensions import db
+from webapp.models import (
+    Certificate,
+    CertificateStatus,
+    CertificationPath,
+    EmailStatus,
+    Enrolment,
+    EnrolmentStatus,
+    LearnerTask,
+    Notification,
+    OutboxEmail,
+    PathStatus,
+    PathVersion,
+    ProgressStatus,
+    RequirementProgress,
+    TaskStatus,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+LOCK_KEY = 7_314_2026  # advisory lock id of the expiry job on PostgreSQL
+
+
+@dataclass
+class ExpiryReport:
+    """What one run changed (zeros on a second run)."""
+
+    as_of: datetime
+    certificates_expired: int = 0
+    enrolments_expired: int = 0
+    renewals_opened: int = 0
+    reminders_sent: int = 0
+    emails_queued: int = 0
+    skipped_rows: list[str] = field(default_factory=list)
+    locked_out: bool = False
+
+    def summary(self) -> str:
+        if self.locked_out:
+            return "Another expiry run holds the lock; nothing done."
+        return (
+            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC: {self.certificates_expired} certificates "
+            f"expired, {self.enrolments_expired} enrolments expired, {self.renewals_opened} "
+            f"renewal enrolments opened, {self.reminders_sent} reminders, "
+            f"{len(self.skipped_rows)} rows skipped"
+        )
+
+
+def _insert(table):
+    """An INSERT that supports ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _try_lock() -> bool:
+    """Take the run's lock: a transaction-level advisory lock on PostgreSQL; SQLite already
+    serialises writers (the first write takes the database lock until commit)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}))
+
+
+def _batched(
+    ids_query: sa.Select,
+    id_column: sa.ColumnElement,
+    apply: Callable[[list[int]], int],
+    report: ExpiryReport,
+    what: str,
+) -> int:
+    """Run `apply(ids)` for each batch of ids; a failing batch is retried row by row inside
+    savepoints so one corrupt row is logged and skipped without stopping the rest."""
+    total = 0
+    last_id = 0
+    while True:
+        ids = list(db.session.scalars(ids_query.where(id_column > last_id).limit(BATCH_SIZE)))
+        if not ids:
+            return total
+        last_id = ids[-1]
+        try:
+            with db.session.begin_nested():
+                total += apply(ids)
+        except sa.exc.SQLAlchemyError:
+            for row_id in ids:
+                try:
+                    with db.session.begin_nested():
+                        total += apply([row_id])
+                except sa.exc.SQLAlchemyError as error:
+                    message = f"{what} {row_id}: {type(error.orig or error).__name__}"
+                    log.warning("expiry job skipped %s", message)
+                    report.skipped_rows.append(message)
+
+
+def run_expiry(as_of: datetime) -> ExpiryReport:
+    """The daily job: expire certificates and their enrolments, open renewal enrolments
+    (renewal window, or a major version after its grace period), and send due reminders.
+    Idempotent. Never commits (the caller commits once)."""
+    report = ExpiryReport(as_of=as_of)
+    if not _try_lock():
+        report.locked_out = True
+        return report
+    expire_certificates(as_of, report)
+    open_renewals(as_of, report)
+    send_reminders(as_of, report, lock=False)
+    return report
+
+
+def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
+    """Active certificates whose `expires_at` has passed (at the exact instant included)
+    become expired, and so do their certified enrolments."""
+    certs = Certificate.__table__
+    due = (
+        sa.select(certs.c.id)
+        .where(certs.c.status == CertificateStatus.ACTIVE.value, certs.c.expires_at <= as_of)
+        .order_by(certs.c.id)
+    )
+
+    def expire(ids: list[int]) -> int:
+        result = db.session.execute(
+            sa.update(certs)
+            .where(certs.c.id.in_(ids), certs.c.status == CertificateStatus.ACTIVE.value)
+            .values(status=CertificateStatus.EXPIRED.value, expired_at=certs.c.expires_at)
+        )
+        return result.rowcount or 0
+
+    report.certificates_expired += _batched(due, certs.c.id, expire, report, "certificate")
+
+    enrolments = Enrolment.__table__
+    stale = (
+        sa.select(enrolments.c.id)
+        .where(
+            enrolments.c.status == EnrolmentStatus.CERTIFIED.value,
+            enrolments.c.id.in_(
+                sa.select(certs.c.enrolment_id).where(
+                    certs.c.status == CertificateStatus.EXPIRED.value
+                )
+            ),
+        )
+        .order_by(enrolments.c.id)
+    )
+
+    def expire_enrolments(ids: list[int]) -> int:
+        result = db.session.execute(
+            sa.update(enrolments)
+            .where(enrolments.c.id.in_(ids), enrolments.c.status == EnrolmentStatus.CERTIFIED.value)
+            .values(status=EnrolmentStatus.EXPIRED.value)
+        )
+        return result.rowcount or 0
+
+    report.enrolments_expired += _batched(
+        stale, enrolments.c.id, expire_enrolments, report, "enrolment"
+    )
+
+
+def _latest_versions() -> dict[int, PathVersion]:
+    latest = (
+        sa.select(PathVersion.path_id, sa.func.max(PathVersion.id).label("id"))
+        .group_by(PathVersion.path_id)
+        .subquery()
+    )
+    rows = db.session.scalars(sa.select(PathVersion).join(latest, latest.c.id == PathVersion.id))
+    return {v.path_id: v for v in rows}
+
+
+def _major_since(path_id: int, major: int) -> datetime | None:
+    return db.session.scalar(
+        sa.select(sa.func.min(PathVersion.published_at)).where(
+            PathVersion.path_id == path_id, PathVersion.major == major
+        )
+    )
+
+
+def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
+    """For active certificates inside their programme's renewal window — or of an earlier
+    major version once the programme's grace period has passed — open one renewal enrolment
+    from the current published definition, with its ledger, to-do items and a notification."""
+    versions = _latest_versions()
+    programmes = db.session.scalars(
+        sa.select(CertificationPath).where(CertificationPath.status == PathStatus.PUBLISHED)
+    ).all()
+    for path in programmes:
+        version = versions.get(path.id)
+        if version is None:
+            continue
+        due = _renewal_candidates(path, version, as_of)
+        created = _batched(
+            due,
+            Certificate.__table__.c.id,
+            lambda ids, path=path, version=version: _insert_renewals(
+                ids, path, version, as_of, report
+            ),
+            report,
+            "certificate",
+        )
+        report.renewals_opened += created
+
+
+def _renewal_candidates(path: CertificationPath, version: PathVersion, as_of: datetime):
+    certs = Certificate.__table__
+    enrolments = Enrolment.__table__
+    window = timedelta(days=path.renewal_window_days)
+    in_window = sa.and_(certs.c.expires_at.is_not(None), certs.c.expires_at <= as_of + window)
+    conditions = [in_window]
+    since = _major_since(path.id, version.major)
+    if since is not None and since + timedelta(days=path.recert_grace_days) <= as_of:
+        # Holders of an earlier major version, once the grace period has passed.
+        conditions.append(~certs.c.path_version.like(f"{version.major}.%"))
+    renewal = enrolments.alias("renewal")
+    open_one = enrolments.alias("open_one")
+    return (
+        sa.select(certs.c.id)
+        .where(
+            certs.c.path_id == path.id,
+            certs.c.status == CertificateStatus.ACTIVE.value,
+            sa.or_(*conditions),
+            ~sa.exists().where(renewal.c.renewal_of_enrolment_id == certs.c.enrolment_id),
+            ~sa.exists().where(
+                open_one.c.user_id == certs.c.user_id,
+                open_one.c.path_id == certs.c.path_id,
+                open_one.c.status.in_(
+                    [EnrolmentStatus.IN_PROGRESS.value, EnrolmentStatus.COMPLETED.value]
+                ),
+            ),
+        )
+        .order_by(certs.c.id)
+    )
+
+
+def _insert_renewals(
+    certificate_ids: list[int],
+    path: CertificationPath,
+    version: PathVersion,
+    as_of: datetime,
+    report: ExpiryReport,
+) -> int:
+    certs = Certificate.__table__
+    users = User.__table__
+    enrolments = Enrolment.__table__
+    snapshot = dict(version.definition)
+    source = (
+        sa.select(
+            certs.c.tenant_id,
+            users.c.org_unit_id,
+            certs.c.user_id,
+            certs.c.path_id,
+            sa.literal(EnrolmentStatus.IN_PROGRESS.value),
+            sa.literal(snapshot, type_=Enrolment.__table__.c.program_snapshot.type),
+            sa.literal(version.version),
+            sa.literal(as_of, type_=enrolments.c.started_at.type),
+            certs.c.enrolment_id,
+            sa.literal({"renewal": True}, type_=enrolments.c["metadata"].type),
+        )
+        .join(users, users.c.id == certs.c.user_id)
+        .where(certs.c.id.in_(certificate_ids), users.c.active.is_(True))
+    )
+    statement = (
+        _insert(enrolments)
+        .from_select(
+            [
+                "tenant_id",
+                "org_unit_id",
+                "user_id",
+                "path_id",
+                "status",
+                "program_snapshot",
+                "path_version",
+                "started_at",
+                "renewal_of_enrolment_id",
+                "metadata",
+            ],
+            source,
+        )
+        .on_conflict_do_nothing()
+        .returning(enrolments.c.id)
+    )
+    new_ids = list(db.session.scalars(statement))
+    if new_ids:
+        _insert_ledgers(new_ids, snapshot, as_of)
+        _notify_renewals(new_ids, path, as_of, report)
+    return len(new_ids)
+
+
+def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: datetime) -> None:
+    enrolments = Enrolment.__table__
+    progress = RequirementProgress.__table__
+    tasks = LearnerTask.__table__
+    for requirement in snapshot["requirements"]:
+        db.session.execute(
+            _insert(progress)
+            .from_select(
+                [
+                    "tenant_id",
+                    "org_unit_id",
+                    "enrolment_id",
+                    "requirement_id",
+                    "sort_order",
+                    "is_mandatory",
+                    "status",
+                    "attempt_count",
+                    "last_updated_at",
+                ],
+                sa.select(
+                    enrolments.c.tenant_id,
+                    enrolments.c.org_unit_id,
+                    enrolments.c.id,
+                    sa.literal(requirement["requirement_id"]),
+                    sa.literal(requirement["sort_order"]),
+                    sa.literal(requirement["is_mandatory"]),
+                    sa.literal(ProgressStatus.PENDING.value),
+                    sa.literal(0),
+                    sa.literal(as_of, type_=progress.c.last_updated_at.type),
+                ).where(enrolments.c.id.in_(enrolment_ids)),
+            )
+            .on_conflict_do_nothing()
+        )
+        db.session.execute(
+            _insert(tasks)
+            .from_select(
+                [
+                    "tenant_id",
+                    "user_id",
+                    "enrolment_id",
+                    "requirement_id",
+                    "title",
+                    "status",
+                    "created_at",
+                ],
+                sa.select(
+                    enrolments.c.tenant_id,
+                    enrolments.c.user_id,
+                    enrolments.c.id,
+                    sa.literal(requirement["requirement_id"]),
+                    sa.literal(requirement["title"]),
+                    sa.literal(TaskStatus.OPEN.value),
+                    sa.literal(as_of, type_=tasks.c.created_at.type),
+                ).where(enrolments.c.id.in_(enrolment_ids)),
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: ExpiryReport) -> int:
+    """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key),
+    skipping keys already sent, and queue the matching e-mails. Returns how many were new."""
+    notifications = Notification.__table__
+    inserted = list(
+        db.session.execute(
+            _insert(notifications)
+            .from_select(
+                [
+                    "tenant_id",
+                    "user_id",
+                    "title",
+                    "body",
+                    "link",
+                    "dedupe_key",
+                    "kind",
+                    "created_at",
+                ],
+                rows_query,
+            )
+            .on_conflict_do_nothing()
+            .returning(notifications.c.id)
+        ).scalars()
+    )
+    if inserted:
+        report.emails_queued += _queue_emails(inserted, as_of)
+    return len(inserted)
+
+
+def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
+    notifications = Notification.__table__
+    users = User.__table__
+    outbox = OutboxEmail.__table__
+    result = db.session.execute(
+        sa.insert(outbox).from_select(
+            [
+                "tenant_id",
+                "user_id",
+                "to_address",
+                "subject",
+                "body",
+                "status",
+                "attempts",
+                "created_at",
+            ],
+            sa.select(
+                notifications.c.tenant_id,
+                notifications.c.user_id,
+                users.c.email,
+                notifications.c.title,
+                notifications.c.body,
+                sa.literal(EmailStatus.PENDING.value),
+                sa.literal(0),
+                sa.literal(as_of, type_=outbox.c.created_at.type),
+            )
+            .join(users, users.c.id == notifications.c.user_id)
+            .where(notifications.c.id.in_(notification_ids)),
+        )
+    )
+    return result.rowcount or 0
+
+
+def _verify_link() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL", "")
+
+
+def _notify_renewals(
+    enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
+) -> None:
+    enrolments = Enrolment.__table__
+    link = f"{_verify_link()}/certs/programs/{path.slug}"
+    rows = sa.select(
+        enrolments.c.tenant_id,
+        enrolments.c.user_id,
+        sa.literal(f"Time to renew: {path.name}"),
+        sa.literal(
+            f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
+            "been opened for you."
+        ),
+        sa.literal(link),
+        sa.literal("renewal-") + sa.cast(enrolments.c.id, sa.String),
+        sa.literal("renewal_opened"),
+        sa.literal(as_of, type_=enrolments.c.started_at.type),
+    ).where(enrolments.c.id.in_(enrolment_ids))
+    _insert_notifications(rows, as_of, report)
+
+
+def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
+    """(offset, next smaller offset) pairs: a reminder for `offset` is due while the time
+    left is at most `offset` days and more than the next smaller offset."""
+    ordered = sorted(set(offsets), reverse=True)
+    return [(o, ordered[i + 1] if i + 1 < len(ordered) else 0) for i, o in enumerate(ordered)]
+
+
+def send_reminders(
+    as_of: datetime, report: ExpiryReport | None = None, *, lock: bool = True
+) -> int:
+    """Reminders before expiry (config CERT_REMINDER_OFFSETS_DAYS, default 30 and 7 days) and
+    on expiry, each at most once per certificate and offset (unique notification key).
+    Idempotent; never commits."""
+    report = report or ExpiryReport(as_of=as_of)
+    if lock and not _try_lock():
+        report.locked_out = True
+        return 0
+    certs = Certificate.__table__
+    paths = CertificationPath.__table__
+    sent = 0
+    base = _verify_link()
+    for offset, smaller in reminder_bands(current_app.config["CERT_REMINDER_OFFSETS_DAYS"]):
+        rows = (
+            sa.select(
+                certs.c.tenant_id,
+                certs.c.user_id,
+                sa.literal("Your certificate expires soon: ") + paths.c.name,
+                sa.literal(
+                    f"It expires within {offset} days. Renew it from the CertifiKation Center."
+                ),
+                sa.literal(f"{base}/certs/verify/") + certs.c.public_token,
+                sa.literal("cert-")
+                + sa.cast(certs.c.id, sa.String)
+                + sa.literal(f"-reminder-{offset}"),
+                sa.literal("certificate_expiring"),
+                sa.literal(as_of, type_=certs.c.issued_at.type),
+            )
+            .join(paths, paths.c.id == certs.c.path_id)
+            .where(
+                certs.c.status == CertificateStatus.ACTIVE.value,
+                certs.c.expires_at > as_of + timedelta(days=smaller),
+                certs.c.expires_at <= as_of + timedelta(days=offset),
+                certs.c.expires_at > as_of,
+            )
+        )
+        sent += _insert_notifications(rows, as_of, report)
+    expired_rows = (
+        sa.select(
+            certs.c.tenant_id,
+            certs.c.user_id,
+            sa.literal("Your certificate has expired: ") + paths.c.name,
+            sa.literal("Enrol again to renew it."),
+            sa.literal(f"{base}/certs/verify/") + certs.c.public_token,
+            sa.literal("cert-expired-") + sa.cast(certs.c.id, sa.String),
+            sa.literal("certificate_expired"),
+            sa.literal(as_of, type_=certs.c.issued_at.type),
+        )
+        .join(paths, paths.c.id == certs.c.path_id)
+        .where(
+            certs.c.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.EXPIRED.value]),
+            certs.c.expires_at <= as_of,
+            certs.c.expires_at > as_of - timedelta(days=30),
+        )
+    )
+    sent += _insert_notifications(expired_rows, as_of, report)
+    report.reminders_sent += sent
+    return sent
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpiringGroup:
+    programme: str
+    org_unit: str | None
+    within_30: int
+    within_60: int
+    within_90: int
+
+
+@dataclass(frozen=True)
+class HolderRenewal:
+    certificate: Certificate
+    holder: str
+    org_unit: str | None
+    renewal_status: str  # "not opened" / in_progress / completed / certified
+    renewal_met: int
+    renewal_total: int
+
+
+def expiring_groups(tenant_id: int, as_of: datetime) -> list[ExpiringGroup]:
+    """Active certificates expiring in the next 30/60/90 days, per programme and org unit."""
+    from webapp.models import OrgUnit
+
+    certs = Certificate.__table__
+    horizon = {d: as_of + timedelta(days=d) for d in (30, 60, 90)}
+
+    def within(days: int):
+        return sa.func.sum(sa.case((certs.c.expires_at <= horizon[days], 1), else_=0))
+
+    rows = db.session.execute(
+        sa.select(CertificationPath.name, OrgUnit.name, within(30), within(60), within(90))
+        .select_from(certs)
+        .join(CertificationPath, CertificationPath.id == certs.c.path_id)
+        .outerjoin(OrgUnit, OrgUnit.id == certs.c.org_unit_id)
+        .where(
+            certs.c.tenant_id == tenant_id,
+            certs.c.status == CertificateStatus.ACTIVE.value,
+            certs.c.expires_at > as_of,
+            certs.c.expires_at <= horizon[90],
+        )
+        .group_by(CertificationPath.name, OrgUnit.name)
+        .order_by(CertificationPath.name, OrgUnit.name)
+    ).all()
+    return [ExpiringGroup(p, u, int(a or 0), int(b or 0), int(c or 0)) for p, u, a, b, c in rows]
+
+
+def holder_renewals(
+    tenant_id: int, as_of: datetime, days: int, *, page: int = 1, per_page: int = 50
+) -> tuple[list[HolderRenewal], int]:
+    """Holders whose certificate expires within `days` (or has expired in the last `days`),
+    with the state of their renewal enrolment; a constant number of queries."""
+    from sqlalchemy.orm import joinedload
+
+    from webapp.models import OrgUnit
+
+    condition = sa.and_(
+        Certificate.tenant_id == tenant_id,
+        Certificate.status.in_([CertificateStatus.ACTIVE, CertificateStatus.EXPIRED]),
+        Certificate.expires_at.is_not(None),
+        Certificate.expires_at <= as_of + timedelta(days=days),
+        Certificate.expires_at > as_of - timedelta(days=days),
+    )
+    total = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(condition)) or 0
+    certificates = db.session.scalars(
+        sa.select(Certificate)
+        .where(condition)
+        .options(joinedload(Certificate.user), joinedload(Certificate.path))
+        .order_by(Certificate.expires_at, Certificate.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    enrolment_ids = [c.enrolment_id for c in certificates]
+    renewals = {
+        e.renewal_of_enrolment_id: e
+        for e in db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.renewal_of_enrolment_id.in_(enrolment_ids or [-1]))
+        )
+    }
+    counts = {
+        row.enrolment_id: (int(row.met or 0), int(row.total or 0))
+        for row in db.session.execute(
+            sa.select(
+                RequirementProgress.enrolment_id,
+                sa.func.sum(
+                    sa.case((RequirementProgress.status == ProgressStatus.MET, 1), else_=0)
+                ).label("met"),
+                sa.func.count(RequirementProgress.id).label("total"),
+            )
+            .where(
+                RequirementProgress.enrolment_id.in_([e.id for e in renewals.values()] or [-1]),
+                RequirementProgress.is_mandatory.is_(True),
+            )
+            .group_by(RequirementProgress.enrolment_id)
+        )
+    }
+    units = dict(
+        db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id)
+        ).all()
+    )
+    result = []
+    for certificate in certificates:
+        renewal = renewals.get(certificate.enrolment_id)
+        met, total = counts.get(renewal.id, (0, 0)) if renewal else (0, 0)
+        result.append(
+            HolderRenewal(
+                certificate=certificate,
+                holder=certificate.user.full_name,
+                org_unit=units.get(certificate.org_unit_id),
+                renewal_status=renewal.status.value if renewal else "not opened",
+                renewal_met=met,
+                renewal_total=total,
+            )
+        )
+    return result, total
