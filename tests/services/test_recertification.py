@@ -208,7 +208,7 @@ def test_reminder_offsets_are_configurable(setup, app):
 def test_major_version_starts_renewal_after_the_grace_period(setup, clock):
     tenant, path, user = setup
     path.recert_grace_days = 14
-    certificate = certify(user, path, expires_in_days=700)
+    certify(user, path, expires_in_days=700)
     clock.advance(days=1)
     paths.add_requirement(path, None, "content", {"title": "New rule", "body": "x"}, ALLOWED)
     major_at = clock.now()
