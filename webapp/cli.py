@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from webapp.extensions import db
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
+programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
 
 
 @click.command("seed-demo")
@@ -38,6 +39,102 @@ def sweep(older_than: int) -> None:
     click.echo(f"{count} pending job(s) handed on.")
 
 
+def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
+    import sqlalchemy as sa
+
+    from webapp.models import CertificationPath, Tenant
+
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == tenant_slug))
+    if tenant is None:
+        raise click.ClickException(f"There is no tenant with the slug “{tenant_slug}”.")
+    if programme_slug is None:
+        return tenant, None
+    path = db.session.scalar(
+        sa.select(CertificationPath).where(
+            CertificationPath.tenant_id == tenant.id, CertificationPath.slug == programme_slug
+        )
+    )
+    if path is None:
+        raise click.ClickException(f"{tenant.name} has no programme “{programme_slug}”.")
+    return tenant, path
+
+
+@programs_cli.command("export")
+@click.argument("tenant_slug")
+@click.argument("programme_slug")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
+    """Write a programme with its quizzes as JSON (to standard output by default)."""
+    from webapp.services import programme_files
+
+    _tenant, path = _tenant_programme(tenant_slug, programme_slug)
+    output.write(programme_files.dumps(programme_files.export_programme(path)))
+
+
+@programs_cli.command("import")
+@click.argument("tenant_slug")
+@click.argument("file", type=click.File("rb"))
+@click.option("--slug", default=None, help="Import under this slug instead of the file's.")
+def import_programme(tenant_slug: str, file, slug: str | None) -> None:
+    """Create a draft programme from a JSON file; lists every problem and saves nothing when
+    the file has any."""
+    from webapp.errors import ValidationFailed
+    from webapp.services import programme_files
+
+    tenant, _path = _tenant_programme(tenant_slug)
+    raw = file.read(programme_files.MAX_DOCUMENT_BYTES + 1)
+    try:
+        path = programme_files.import_programme(tenant, None, raw, slug=slug)
+    except ValidationFailed as error:
+        click.echo(error.message, err=True)
+        for where, messages in error.problems.items():
+            for message in messages:
+                click.echo(f"  {where}: {message}", err=True)
+        raise click.exceptions.Exit(1) from error
+    db.session.commit()
+    click.echo(f"Imported “{path.name}” ({path.slug}) into {tenant.name} as a draft.")
+
+
+certs_cli = AppGroup("certs", help="Certificates: expiry and recertification.")
+
+
+@certs_cli.command("run-expiry")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Run as if it were this date (YYYY-MM-DD, midnight UTC) or ISO time; default now.",
+)
+def run_expiry(as_of: str | None) -> None:
+    """Expire certificates, open renewal enrolments and send due reminders (idempotent; the
+    same job `rq cron` runs daily)."""
+    from datetime import UTC, datetime
+
+    from webapp import clock, jobs
+    from webapp.services import recertification
+
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError as error:
+            raise click.BadParameter(
+                "use YYYY-MM-DD or an ISO date-time", param_hint="--as-of"
+            ) from error
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    else:
+        moment = clock.now()
+    report = recertification.run_expiry(moment)
+    if report.emails_queued:
+        jobs.defer("deliver_outbox", queue="mail")
+    db.session.commit()
+    jobs.dispatch_committed()
+    click.echo(report.summary())
+    for row in report.skipped_rows:
+        click.echo(f"  skipped {row}", err=True)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(programs_cli)
+    app.cli.add_command(certs_cli)

@@ -1,5 +1,52 @@
-"""Admin pages: transfer."""
+"""Admin pages: export a programme to a JSON file and import one (programme_files)."""
 
 from __future__ import annotations
 
-from webapp.admin.views import bp  # noqa: F401
+import io
+
+from flask import flash, render_template, send_file, url_for
+from flask_login import current_user
+
+from webapp import htmx
+from webapp.access import tenant_get_or_404
+from webapp.admin.transfer_forms import ImportProgrammeForm
+from webapp.admin.views import bp
+from webapp.errors import ValidationFailed
+from webapp.extensions import db
+from webapp.models import CertificationPath
+from webapp.services import programme_files
+
+
+@bp.get("/programs/<int:path_id>/export")
+def programme_export(path_id: int):
+    path = tenant_get_or_404(CertificationPath, path_id)
+    text = programme_files.dumps(programme_files.export_programme(path))
+    return send_file(
+        io.BytesIO(text.encode()),
+        mimetype="application/json",
+        as_attachment=True,
+        download_name=f"{path.slug}.json",
+        max_age=0,
+    )
+
+
+@bp.route("/programs/import", methods=["GET", "POST"])
+def programme_import():
+    form = ImportProgrammeForm()
+    error = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(programme_files.MAX_DOCUMENT_BYTES + 1)
+        actor = current_user._get_current_object()
+        try:
+            path = programme_files.import_programme(
+                current_user.tenant, actor, raw, slug=form.slug.data or None
+            )
+        except ValidationFailed as failed:
+            error = failed
+        else:
+            db.session.commit()
+            flash(f"Imported “{path.name}” as a draft programme.", "success")
+            return htmx.see_other(url_for("admin.programme", path_id=path.id))
+    template = "_import.html" if htmx.is_fragment_request("programme-import") else "import.html"
+    status = 422 if form.is_submitted() else 200
+    return render_template(f"admin/transfer/{template}", form=form, error=error), status

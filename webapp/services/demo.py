@@ -22,6 +22,7 @@ from webapp.models import (
 )
 from webapp.services import certification_path_management as paths
 from webapp.services import grading
+from webapp.services.automated_evaluation import DEFAULT_SETTINGS
 
 DEMO_PASSWORD = "certifikation-demo"  # noqa: S105 (documented demo password, demo data only)
 
@@ -94,16 +95,6 @@ SAFETY_QUESTIONS = [
         "explanation": "The common guideline for a lift close to the body is 25 kg.",
     },
 ]
-
-DEFAULT_SETTINGS = {
-    "time_limit_min": None,
-    "shuffle_questions": False,
-    "shuffle_options": False,
-    "draw_count": None,
-    "max_attempts": None,
-    "cooldown_min": None,
-    "feedback": "per_question",
-}
 
 
 def seed() -> dict[str, int]:
