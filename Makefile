@@ -6,7 +6,7 @@ FLASK  := CERTIFIKATION_ENV=development $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test browser migrate seed lint format worker cron clean
+.PHONY: run test install install-test browser migrate seed lint format worker cron clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: install-test browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: the benchmarks of bench/ (every bench_*.py module), under a minute
+bench: install-test
+	$(PY) -m bench
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -21,13 +21,14 @@ def create_app(config: str | Config | None = None) -> Flask:
     from webapp import cli, htmx, jobs, storage
     from webapp.access import init_login
     from webapp.errors import register_error_handlers
-    from webapp.extensions import configure_engines, csrf, db, migrate
+    from webapp.extensions import configure_engines, csrf, db, init_limiter, migrate
     from webapp.templating import init_templating
 
     db.init_app(app)
     configure_engines(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    init_limiter(app)
     init_login(app)
     storage.init_app(app)
     jobs.init_app(app)
@@ -45,6 +46,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     from webapp.portfolio.views import bp as portfolio_bp
     from webapp.programs.views import bp as programs_bp
     from webapp.quiz.views import bp as quiz_bp
+    from webapp.services import certificates  # noqa: F401  (registers the issuance hook)
 
     for blueprint in (
         auth_bp,

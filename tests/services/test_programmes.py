@@ -289,7 +289,8 @@ def test_record_result_is_monotonic_and_completes_the_enrolment(app):
         orchestration.record_result(enrolment, second, ProgressStatus.MET)
     finally:
         orchestration.COMPLETION_HOOKS.remove(hook)
-    assert enrolment.status is EnrolmentStatus.COMPLETED
+    # Completed, then certified by the issuance hook in the same transaction.
+    assert enrolment.status is EnrolmentStatus.CERTIFIED and enrolment.completed_at
     assert completed == [enrolment]
     tasks = db.session.scalars(
         sa.select(LearnerTask.status).where(LearnerTask.enrolment_id == enrolment.id)
@@ -306,7 +307,7 @@ def test_optional_requirements_do_not_block_completion(app):
     paths.publish_path(path, None)
     enrolment, _ = paths.enrol(UserFactory(tenant=tenant), path)
     orchestration.mark_content_complete(enrolment, mandatory.id)
-    assert enrolment.status is EnrolmentStatus.COMPLETED
+    assert enrolment.status is EnrolmentStatus.CERTIFIED
 
 
 def test_record_result_for_an_unknown_requirement(app):

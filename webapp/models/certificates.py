@@ -83,6 +83,27 @@ class Certificate(TenantScoped, Base):
     enrolment: Mapped[Enrolment] = relationship()  # noqa: F821
     renews: Mapped[Certificate | None] = relationship(remote_side=[id])
 
+    def status_at(self, now: datetime) -> CertificateStatus:
+        """The status as of `now`: an active certificate past `expires_at` counts as expired
+        even before the daily expiry job has marked it."""
+        if (
+            self.status is CertificateStatus.ACTIVE
+            and self.expires_at is not None
+            and self.expires_at <= now
+        ):
+            return CertificateStatus.EXPIRED
+        return self.status
+
+    def holder_display_name(self, mode: str) -> str:
+        """The frozen holder name, in full or as initials ("Ana Maria Lopez" -> "A.M.L.")."""
+        name = str(
+            (self.meta or {}).get("holder_name") or (self.user.full_name if self.user else "")
+        )
+        if mode != "initials":
+            return name
+        parts = [p for p in name.replace("-", " ").split() if p]
+        return "".join(p[0].upper() + "." for p in parts) or "?"
+
     def revoke(self, at: datetime, reason: str, actor_id: int | None) -> None:
         if self.status is CertificateStatus.REVOKED:
             raise InvalidTransition("This certificate is already revoked.")
