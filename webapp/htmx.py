@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, Response, redirect, request
 
 
@@ -28,11 +30,17 @@ def is_fragment_request(*targets: str) -> bool:
     return not targets or current in targets
 
 
-def see_other(url: str) -> Response:
-    """After a write: `204 + HX-Location` for htmx, `303 See Other` for a plain browser."""
+def see_other(url: str, *, target: str | None = None) -> Response:
+    """After a write: `204 + HX-Location` for htmx, `303 See Other` for a plain browser. With
+    `target` (an element id) htmx loads `url` into that element (outerHTML) instead of the
+    whole page, sending it as HX-Target."""
     if is_htmx():
         response = Response(status=204)
-        response.headers["HX-Location"] = url
+        response.headers["HX-Location"] = (
+            json.dumps({"path": url, "target": f"#{target}", "swap": "outerHTML"})
+            if target
+            else url
+        )
         return response
     return redirect(url, code=303)
 

@@ -10,10 +10,13 @@
       if (status) { status.textContent = "Copied to the clipboard."; }
     });
   });
-  // Confirmation for destructive or final actions: <form data-confirm="Are you sure?">.
+  // Confirmation for destructive or final actions: <form data-confirm="Are you sure?">, or on
+  // the submit button that needs it (<button data-confirm="...">).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var message = form.getAttribute && form.getAttribute("data-confirm");
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) ||
+      (form.getAttribute && form.getAttribute("data-confirm"));
     if (message && !window.confirm(message)) { event.preventDefault(); event.stopImmediatePropagation(); }
   }, true);
 })();

@@ -192,7 +192,7 @@ def _worker_app() -> Flask:
 
 
 def init_app(app: Flask) -> None:
-    from webapp.jobs import tasks  # noqa: F401  (registers the job functions)
+    from webapp.jobs import certificates, quizzes, tasks  # noqa: F401  (registers the job functions)
 
     @app.after_request
     def _dispatch_after_commit(response):

@@ -10,3 +10,10 @@ cron.register(scheduled.sweep_pending_jobs, "scheduled", interval=60, name="swee
 cron.register(scheduled.daily_expiry, "scheduled", cron="0 2 * * *", name="daily-expiry")
 # Reminders before expiry go out within the hour they become due.
 cron.register(scheduled.hourly_reminders, "scheduled", cron="15 * * * *", name="hourly-reminders")
+# Quiz attempts past their deadline are graded on what was saved in time, within a minute.
+cron.register(
+    scheduled.finalize_overdue_attempts,
+    "scheduled",
+    interval=60,
+    name="finalize-overdue-attempts",
+)

@@ -41,3 +41,11 @@ def daily_expiry() -> None:
 def hourly_reminders() -> None:
     """The hourly reminder sender."""
     _in_app(lambda: _run_now("send_reminders"))
+
+
+def finalize_overdue_attempts() -> int:
+    """Grade quiz attempts whose time ran out (every minute; cheap when there are none, so it
+    runs directly instead of writing a job record each time)."""
+    from webapp.jobs import quizzes
+
+    return _in_app(quizzes.finalize_overdue_attempts)

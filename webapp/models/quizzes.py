@@ -134,7 +134,9 @@ class Evaluation(TenantScoped, Base):
     )
 
     def finish(self, at: datetime, *, awaiting_validation: bool) -> None:
-        if self.status is not EvaluationStatus.IN_PROGRESS:
+        """In progress (or `submitted`: claimed for grading by a conditional UPDATE) -> graded
+        or awaiting validation. Raises InvalidTransition otherwise."""
+        if self.status not in (EvaluationStatus.IN_PROGRESS, EvaluationStatus.SUBMITTED):
             raise InvalidTransition("This attempt has already been submitted.")
         self.status = (
             EvaluationStatus.AWAITING_VALIDATION if awaiting_validation else EvaluationStatus.GRADED
@@ -145,6 +147,13 @@ class Evaluation(TenantScoped, Base):
         if self.status is not EvaluationStatus.AWAITING_VALIDATION:
             raise InvalidTransition("This attempt is not waiting for a mentor's decision.")
         self.status = EvaluationStatus.GRADED
+
+    def await_validation(self) -> None:
+        """Graded -> awaiting validation: a regrade made a failed attempt pass on a requirement
+        that needs a mentor. Raises InvalidTransition otherwise."""
+        if self.status is not EvaluationStatus.GRADED:
+            raise InvalidTransition("Only a graded attempt can be sent to a mentor.")
+        self.status = EvaluationStatus.AWAITING_VALIDATION
 
 
 class EvaluationScoreVersion(TenantScoped, Base):
