@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
@@ -9,10 +11,14 @@ from werkzeug.security import generate_password_hash
 from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
+    Enrolment,
+    Evaluation,
+    EvaluationStatus,
     Level,
     OrgUnit,
     PathRequirement,
     PathStatus,
+    ProgressStatus,
     Quiz,
     QuizVersion,
     RequirementKind,
@@ -145,6 +151,141 @@ def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> Certif
 
     path = PathFactory(tenant=tenant, **kwargs)
     for _ in range(requirements):
+        RequirementFactory(path=path)
+    db.session.expire(path, ["requirements"])
+    paths.publish_path(path, None)
+    return path
+
+
+def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **path_kwargs):
+    """A certificate issued the real way: a published one-requirement programme, enrolment,
+    content marked complete (orchestration issues it in the same transaction)."""
+    from webapp.services import certificates, orchestration
+    from webapp.services import certification_path_management as paths
+
+    tenant = tenant or (user.tenant if user is not None else TenantFactory())
+    user = user or UserFactory(tenant=tenant)
+    path = published_path(tenant, requirements=1, **path_kwargs)
+    enrolment, _ = paths.enrol(user, path)
+    requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
+    orchestration.mark_content_complete(enrolment, requirement_id)
+    return certificates.certificate_of(enrolment.id)
+
+
+def evidence_path(
+    tenant: Tenant,
+    *,
+    required_approvals: int = 1,
+    accepted_types: tuple[str, ...] = ("pdf", "png", "txt"),
+    content_requirements: int = 1,
+    **kwargs,
+) -> CertificationPath:
+    """A published programme whose first requirement is evidence, then content requirements."""
+    from webapp.services import certification_path_management as paths
+
+    path = PathFactory(tenant=tenant, **kwargs)
+    RequirementFactory(
+        path=path,
+        kind=RequirementKind.EVIDENCE,
+        title="Inspection report",
+        meta={
+            "instructions": "Upload the signed inspection report.",
+            "accepted_types": list(accepted_types),
+            "required_approvals": required_approvals,
+        },
+    )
+    for _ in range(content_requirements):
+        RequirementFactory(path=path)
+    db.session.expire(path, ["requirements"])
+    paths.publish_path(path, None)
+    return path
+
+
+def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
+    """A published programme: a quiz needing a mentor's validation, then a content requirement."""
+    from webapp.services import certification_path_management as paths
+
+    version = QuizVersionFactory(quiz=QuizFactory(tenant=tenant))
+    path = PathFactory(tenant=tenant, **kwargs)
+    RequirementFactory(
+        path=path,
+        kind=RequirementKind.QUIZ,
+        title="Safety quiz",
+        quiz_id=version.quiz_id,
+        meta={"requires_peer_validation": True},
+    )
+    RequirementFactory(path=path)
+    db.session.expire(path, ["requirements"])
+    paths.publish_path(path, None)
+    return path
+
+
+def awaiting_evaluation(enrolment: Enrolment, requirement_id: int, **kwargs) -> Evaluation:
+    """A submitted, passing attempt waiting for a mentor, recorded in the ledger as the quiz
+    flow records it (the attempt counted, the requirement awaiting validation)."""
+    from webapp import clock
+    from webapp.services import orchestration
+
+    definition = orchestration.snapshot_requirement(enrolment, requirement_id)
+    version = db.session.get(QuizVersion, definition["quiz_version_id"])
+    now = clock.now()
+    values = {
+        "tenant_id": enrolment.tenant_id,
+        "user_id": enrolment.user_id,
+        "quiz_id": version.quiz_id,
+        "quiz_version_id": version.id,
+        "enrolment_id": enrolment.id,
+        "requirement_id": requirement_id,
+        "status": EvaluationStatus.AWAITING_VALIDATION,
+        "started_at": now,
+        "submitted_at": now,
+        "answers": {"q1": True},
+        "raw_score": Decimal(1),
+        "max_score": Decimal(1),
+        "percent": Decimal(100),
+        "passed": True,
+        "meta": {"order": ["q1"]},
+        **kwargs,
+    }
+    evaluation = Evaluation(**values)
+    db.session.add(evaluation)
+    db.session.flush()
+    orchestration.record_result(
+        enrolment, requirement_id, ProgressStatus.AWAITING_VALIDATION, evaluation_id=evaluation.id
+    )
+    return evaluation
+
+
+def quiz_path(
+    tenant: Tenant,
+    *,
+    questions: list[dict] | None = None,
+    settings: dict | None = None,
+    min_score: int | None = None,
+    requires_peer_validation: bool = False,
+    content_requirements: int = 1,
+    **kwargs,
+) -> CertificationPath:
+    """A published programme: a quiz requirement (its quiz published as version 1 with
+    `questions` and `settings` over the defaults), then `content_requirements` content ones."""
+    from webapp.services import certification_path_management as paths
+    from webapp.services.automated_evaluation import DEFAULT_SETTINGS
+
+    quiz_kwargs = {"questions": questions} if questions is not None else {}
+    quiz = QuizFactory(
+        tenant=tenant, settings={**DEFAULT_SETTINGS, **(settings or {})}, **quiz_kwargs
+    )
+    QuizVersionFactory(quiz=quiz)
+    path = PathFactory(tenant=tenant, **kwargs)
+    RequirementFactory(
+        path=path,
+        kind=RequirementKind.QUIZ,
+        title="Safety quiz",
+        quiz_id=quiz.id,
+        min_score=min_score,
+        meta={"requires_peer_validation": requires_peer_validation},
+    )
+    for _ in range(content_requirements):
         RequirementFactory(path=path)
     db.session.expire(path, ["requirements"])
     paths.publish_path(path, None)

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 _KEY_RE = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 
@@ -63,3 +65,31 @@ def init_app(app: Flask) -> None:
 
 def get_storage() -> LocalStorage:
     return current_app.extensions["storage"]
+
+
+# Files written during a database transaction, deleted again unless that transaction commits
+# (an upload whose rows were rolled back must not leave orphan files behind).
+_WRITTEN = "storage_written_in_transaction"
+
+
+def save_in_transaction(session: Session, key: str, data: bytes) -> None:
+    """Write a file that belongs to rows of the session's current transaction: it is deleted
+    again when the transaction ends without a commit."""
+    storage = get_storage()
+    storage.save(key, data)
+    session.info.setdefault(_WRITTEN, []).append((storage, key))
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    # A savepoint release also fires after_commit; only the outermost commit keeps the files.
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _delete_uncommitted_files(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for storage, key in session.info.pop(_WRITTEN, []):
+        storage.delete(key)

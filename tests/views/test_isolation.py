@@ -4,13 +4,25 @@ import re
 
 import pytest
 
-from tests.factories import QuizFactory, TenantFactory, UserFactory, published_path
+from tests.factories import (
+    QuizFactory,
+    TenantFactory,
+    UserFactory,
+    issued_certificate,
+    published_path,
+)
 from webapp.models import Role
 
 # Every URL rule with a parameter must be listed here with a way to build a URL that points
 # at another tenant's row (or at a public object); a new route fails
 # test_every_parameterised_route_is_covered until it is added.
-PUBLIC_PARAMETERISED = {"certificates.verify", "static"}
+PUBLIC_PARAMETERISED = {
+    "certificates.verify",
+    "certificates.verify_json",
+    "portfolio.public_page",
+    "portfolio.public_file",
+    "static",
+}
 
 
 def foreign_urls(other_tenant):
@@ -19,7 +31,19 @@ def foreign_urls(other_tenant):
     requirement = path.requirements[0]
     req = f"/certs/admin/programs/{path.id}/requirements/{requirement.id}"
     quiz = f"/certs/admin/quizzes/{QuizFactory(tenant=other_tenant).id}"
+    certificate = issued_certificate(other_tenant)
+    cert = f"/certs/admin/certificates/{certificate.id}"
+    artifact = artifact_item(certificate.user)
     return {
+        **peer_review_urls(other_tenant, path.slug, requirement.id),
+        **quiz_urls(other_tenant),
+        "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
+        "admin.certificate": cert,
+        "admin.certificate_revoke": ("POST", f"{cert}/revoke"),
+        "admin.certificate_rerender": ("POST", f"{cert}/rerender"),
+        "admin.certificate_pdf": f"{cert}/pdf",
+        "portfolio.item_file": f"/certs/portfolio/items/{artifact.id}/file",
+        "portfolio.remove_item": ("POST", f"/certs/portfolio/items/{artifact.id}/remove"),
         "programs.detail": f"/certs/programs/{path.slug}",
         "programs.enrol": ("POST", f"/certs/programs/{path.slug}/enrol"),
         "programs.requirement": f"/certs/programs/{path.slug}/requirements/{requirement.id}",
@@ -50,6 +74,46 @@ def foreign_urls(other_tenant):
         "admin.quiz_question_edit": ("POST", f"{quiz}/questions/q1/edit"),
         "admin.quiz_question_remove": ("POST", f"{quiz}/questions/q1/remove"),
         "admin.quiz_question_move": ("POST", f"{quiz}/questions/q1/move"),
+    }
+
+
+def artifact_item(user):
+    """An own artifact with a stored file in `user`'s portfolio."""
+    from webapp.services import skills_portfolio
+
+    portfolio = skills_portfolio.ensure_portfolio(user)
+    return skills_portfolio.add_artifact(
+        portfolio, "Secret work", "", "", ("notes.txt", b"private notes")
+    )
+
+
+def quiz_urls(other_tenant):
+    """A learner's quiz attempt in `other_tenant`, its quiz version and a regrade batch."""
+    from tests.quizdata import enrolled_learner
+    from webapp.extensions import db
+    from webapp.models import RegradeBatch
+    from webapp.services import automated_evaluation
+
+    learner, enrolment, rid = enrolled_learner(other_tenant)
+    attempt, _ = automated_evaluation.start_attempt(learner, enrolment, rid)
+    version = attempt.quiz_version
+    batch = RegradeBatch(
+        tenant_id=other_tenant.id, quiz_version_id=version.id, question_id="q1", reason="Fix"
+    )
+    db.session.add(batch)
+    db.session.flush()
+    quiz = f"/certs/quiz/attempts/{attempt.id}"
+    keys = f"/certs/admin/quizzes/{version.quiz_id}/versions/{version.id}"
+    return {
+        "quiz.start": ("POST", f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/start"),
+        "quiz.attempt": quiz,
+        "quiz.save": ("POST", f"{quiz}/save"),
+        "quiz.answer": ("POST", f"{quiz}/answers/q1"),
+        "quiz.submit": ("POST", f"{quiz}/submit"),
+        "quiz.result": f"{quiz}/result",
+        "admin.quiz_version": keys,
+        "admin.quiz_question_correct": ("POST", f"{keys}/questions/q1/correct"),
+        "admin.regrade_batch": f"/certs/admin/regrades/{batch.id}",
     }
 
 
@@ -105,3 +169,44 @@ def test_catalogue_lists_only_own_tenant_published_programmes(client, login):
     html = client.get("/certs/programs/").get_data(as_text=True)
     assert "Forklift Basics" in html
     assert "Secret Globex Programme" not in html
+
+
+def peer_review_urls(other_tenant, slug: str, requirement_id: int):
+    """Evidence, a quiz attempt awaiting validation, a file, a notification and an e-mail of
+    `other_tenant`, and the URLs of the peer review, notification and outbox routes."""
+    import sqlalchemy as sa
+
+    from tests.factories import awaiting_evaluation, evidence_path, peer_quiz_path
+    from webapp.extensions import db
+    from webapp.models import Notification, OutboxEmail
+    from webapp.services import certification_path_management as paths
+    from webapp.services import peer_validation
+
+    learner = UserFactory(tenant=other_tenant)
+    mentor = UserFactory(tenant=other_tenant, role=Role.MENTOR)
+    enrolment, _ = paths.enrol(learner, evidence_path(other_tenant))
+    evidence_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
+    submission = peer_validation.submit_evidence(
+        enrolment, evidence_id, learner, "Secret evidence.", None, [("secret.txt", b"secret")]
+    )
+    quiz_enrolment, _ = paths.enrol(learner, peer_quiz_path(other_tenant))
+    quiz_id = quiz_enrolment.program_snapshot["requirements"][0]["requirement_id"]
+    evaluation = awaiting_evaluation(quiz_enrolment, quiz_id)
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == mentor.id))
+    email = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.user_id == mentor.id))
+    review = f"/certs/reviews/submissions/{submission.id}"
+    attempt = f"/certs/reviews/attempts/{evaluation.id}"
+    return {
+        "peer_review.submission": review,
+        "peer_review.decide_submission": ("POST", f"{review}/decision"),
+        "peer_review.evaluation": attempt,
+        "peer_review.decide_evaluation": ("POST", f"{attempt}/decision"),
+        "peer_review.submit": (
+            "POST",
+            f"/certs/programs/{slug}/requirements/{requirement_id}/evidence",
+        ),
+        "peer_review.withdraw": ("POST", f"/certs/evidence/{submission.id}/withdraw"),
+        "peer_review.download": f"/certs/evidence/files/{submission.files[0].id}",
+        "center.notification_read": ("POST", f"/certs/notifications/{note.id}/read"),
+        "admin.outbox_email": f"/certs/admin/outbox/{email.id}",
+    }

@@ -28,8 +28,10 @@ def home():
 # Route modules attach their views to `bp` on import.
 from webapp.admin import (  # noqa: E402, F401
     certificates,
+    outbox,
     programmes,
     quizzes,
+    regrading,
     reports,
     transfer,
 )

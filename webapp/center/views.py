@@ -28,3 +28,7 @@ def dashboard():
         finished_summaries=[s for s in summaries if not s.enrolment.is_open],
         expiring=expiring,
     )
+
+
+# Route modules attach their views to `bp` on import.
+from webapp.center import notifications  # noqa: E402, F401

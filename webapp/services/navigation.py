@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import EvidenceSubmission, Notification, SubmissionStatus, User
+from webapp.models import Notification, User
+from webapp.services import peer_validation
 
 
 def counts(user: User) -> dict[str, int]:
@@ -17,14 +18,6 @@ def counts(user: User) -> dict[str, int]:
     )
     result = {"unread": unread or 0}
     if user.is_mentor:
-        result["reviews"] = (
-            db.session.scalar(
-                sa.select(sa.func.count(EvidenceSubmission.id)).where(
-                    EvidenceSubmission.tenant_id == user.tenant_id,
-                    EvidenceSubmission.status == SubmissionStatus.PENDING,
-                    EvidenceSubmission.user_id != user.id,
-                )
-            )
-            or 0
-        )
+        # Exactly the items of the mentor's queue (scope, own work, already decided).
+        result["reviews"] = peer_validation.queue_count(user)
     return result
