@@ -412,3 +412,33 @@ def test_two_concurrent_runs_on_postgresql_open_each_renewal_once(_app):
         finally:
             db.session.rollback()
             empty_all_tables()
+
+
+def test_a_completed_renewal_issues_a_new_certificate_linked_both_ways(setup, client):
+    """The renewal is a new enrolment and a new certificate; the old one is never extended."""
+    from webapp.services import orchestration
+
+    _, path, user = setup
+    enrolment, _ = paths.enrol(user, path)
+    for requirement in enrolment.program_snapshot["requirements"]:
+        orchestration.mark_content_complete(enrolment, requirement["requirement_id"])
+    old = db.session.scalar(sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id))
+    old_expiry = old.expires_at
+    run(old.expires_at - timedelta(days=10))
+    renewal = db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.renewal_of_enrolment_id == enrolment.id)
+    )
+    for requirement in renewal.program_snapshot["requirements"]:
+        orchestration.mark_content_complete(renewal, requirement["requirement_id"])
+    new = db.session.scalar(sa.select(Certificate).where(Certificate.enrolment_id == renewal.id))
+    assert new.number != old.number and new.renews_certificate_id == old.id
+    db.session.expire_all()
+    assert db.session.get(Certificate, old.id).expires_at == old_expiry
+    db.session.commit()
+    new_page = client.get(f"/certs/verify/{new.public_token}.json").get_json()
+    old_page = client.get(f"/certs/verify/{old.public_token}.json").get_json()
+    assert new_page["renews"]["number"] == old.number
+    assert new_page["renews"]["url"].endswith(f"/certs/verify/{old.public_token}")
+    assert old_page["renewed_by"]["number"] == new.number
+    html = client.get(f"/certs/verify/{old.public_token}").get_data(as_text=True)
+    assert f"/certs/verify/{new.public_token}" in html and "Renewed by" in html

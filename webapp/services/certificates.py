@@ -424,7 +424,7 @@ def verification_record(certificate: Certificate, now: datetime) -> dict[str, An
     tenant = db.session.get(Tenant, certificate.tenant_id)
     status = certificate.status_at(now)
     meta = certificate.meta or {}
-    return {
+    record = {
         "programme": meta.get("programme_name", ""),
         "version": certificate.path_version,
         "holder": certificate.holder_display_name(tenant.holder_name_display),
@@ -437,6 +437,30 @@ def verification_record(certificate: Certificate, now: datetime) -> dict[str, An
         if status is CertificateStatus.REVOKED and certificate.revoked_at
         else None,
     }
+    # The recertification chain (only when there is one): the certificate this one renews,
+    # and its successor.
+    chain = {
+        "renews": _chain_link(
+            db.session.get(Certificate, certificate.renews_certificate_id)
+            if certificate.renews_certificate_id
+            else None
+        ),
+        "renewed_by": _chain_link(
+            db.session.scalar(
+                sa.select(Certificate)
+                .where(Certificate.renews_certificate_id == certificate.id)
+                .order_by(Certificate.issued_at.desc())
+                .limit(1)
+            )
+        ),
+    }
+    return record | {key: link for key, link in chain.items() if link}
+
+
+def _chain_link(certificate: Certificate | None) -> dict[str, str] | None:
+    if certificate is None:
+        return None
+    return {"number": certificate.number, "url": verification_url(certificate)}
 
 
 # --- Administration -------------------------------------------------------------------------
