@@ -19,4 +19,24 @@
       (form.getAttribute && form.getAttribute("data-confirm"));
     if (message && !window.confirm(message)) { event.preventDefault(); event.stopImmediatePropagation(); }
   }, true);
+  // An htmx request whose error response is not swapped (403, 404, 409, 413, 429, 5xx) still
+  // tells the user what happened, in the alert region of base.html.
+  var messages = {
+    403: "You do not have permission to do this.",
+    404: "This item no longer exists or is not available to you.",
+    409: "This was changed in the meantime. Reload the page to see its current state.",
+    413: "The upload is larger than allowed.",
+    429: "Too many requests. Please wait a moment and try again."
+  };
+  document.addEventListener("htmx:responseError", function (event) {
+    var region = document.getElementById("request-error");
+    if (!region) { return; }
+    var status = event.detail.xhr.status;
+    region.textContent = messages[status] || "Something went wrong. Please try again.";
+    region.hidden = false;
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("request-error");
+    if (region) { region.hidden = true; }
+  });
 })();

@@ -92,3 +92,28 @@ def test_evidence_rejected_with_a_comment_then_approved(
     expect(page.get_by_role("heading", name=re.compile("Inspection report"))).to_contain_text("Met")
     expect(page.get_by_text("this requirement is met")).to_be_visible()
     mentor_page.close()
+
+
+def test_an_upload_over_the_request_limit_is_explained(page: Page, live_app, live_server, live_db):
+    """413 is not swapped by htmx; the page still tells the learner what happened."""
+    tenant = TenantFactory()
+    learner = UserFactory(tenant=tenant)
+    path = evidence_path(tenant, slug="limits", accepted_types=("pdf",))
+    enrolment, _ = paths.enrol(learner, path)
+    requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
+    email = learner.email
+    db.session.commit()
+    previous = live_app.config["MAX_CONTENT_LENGTH"]
+    live_app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        log_in(page, live_server, email)
+        page.goto(f"{live_server}/certs/programs/limits/requirements/{requirement_id}")
+        page.get_by_label("Description").fill("Too big")
+        page.get_by_label("Files").set_input_files(
+            {"name": "big.pdf", "mimeType": "application/pdf", "buffer": PDF + b" " * 8192}
+        )
+        page.get_by_role("button", name="Submit evidence").click()
+        expect(page.get_by_role("alert")).to_contain_text("The upload is larger than allowed.")
+        expect(page.get_by_label("Description")).to_have_value("Too big")
+    finally:
+        live_app.config["MAX_CONTENT_LENGTH"] = previous
