@@ -434,6 +434,17 @@ def _shorten(text: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def _accepted_answers(raw: Any) -> list[str]:
+    """Accepted short-text answers: whitespace folded, duplicates (as compared when grading)
+    dropped, order kept."""
+    accepted: list[str] = []
+    for answer in raw or []:
+        answer = " ".join(str(answer).split())
+        if answer and grading.normalize_text(answer) not in map(grading.normalize_text, accepted):
+            accepted.append(answer)
+    return accepted
+
+
 def _points(value: Any) -> int | str | Any:
     """Whole points are stored as ints, others as exact decimal strings ("1.5")."""
     number = _decimal_or_none(value)
@@ -467,14 +478,7 @@ def _question_from_input(
     elif kind == "true_false":
         question["correct"] = data.get("correct")
     elif kind == "short_text":
-        accepted: list[str] = []
-        for answer in data.get("accepted") or []:
-            answer = " ".join(str(answer).split())
-            if answer and grading.normalize_text(answer) not in map(
-                grading.normalize_text, accepted
-            ):
-                accepted.append(answer)
-        question["accepted"] = accepted
+        question["accepted"] = _accepted_answers(data.get("accepted"))
     elif kind == "numeric":
         question["value"] = _text(data.get("value")) or None
         question["tolerance"] = _text(data.get("tolerance")) or "0"
@@ -1320,14 +1324,7 @@ def _key_from_input(question: dict[str, Any], data: dict[str, Any]) -> dict[str,
     if kind == "true_false":
         return {"correct": data.get("correct")}
     if kind == "short_text":
-        accepted: list[str] = []
-        for answer in data.get("accepted") or []:
-            answer = " ".join(str(answer).split())
-            if answer and grading.normalize_text(answer) not in map(
-                grading.normalize_text, accepted
-            ):
-                accepted.append(answer)
-        return {"accepted": accepted}
+        return {"accepted": _accepted_answers(data.get("accepted"))}
     return {
         "value": _text(data.get("value")) or None,
         "tolerance": _text(data.get("tolerance")) or "0",

@@ -21,10 +21,9 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from webapp import clock
+from webapp import clock, sqltools
 from webapp.errors import Conflict, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -59,10 +58,9 @@ def next_serial(year: int) -> int:
     The counter row stays locked until the transaction ends, so concurrent issuers queue
     behind it: no duplicates, and a rolled-back transaction takes its increment with it (no
     gaps). Flushes (executes), never commits."""
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     table = CertificateCounter.__table__
     statement = (
-        module.insert(table)
+        sqltools.insert(table)
         .values(year=year, last_number=1)
         .on_conflict_do_update(
             index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1}

@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp import sqltools
 from webapp.extensions import db
 from webapp.models import (
     Certificate,
@@ -66,13 +66,6 @@ class ExpiryReport:
             f"renewal enrolments opened, {self.reminders_sent} reminders, "
             f"{len(self.skipped_rows)} rows skipped"
         )
-
-
-def _insert(table):
-    """An INSERT that supports ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
 
 
 def _try_lock() -> bool:
@@ -276,7 +269,7 @@ def _insert_renewals(
         .where(certs.c.id.in_(certificate_ids), users.c.active.is_(True))
     )
     statement = (
-        _insert(enrolments)
+        sqltools.insert(enrolments)
         .from_select(
             [
                 "tenant_id",
@@ -308,7 +301,7 @@ def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: d
     tasks = LearnerTask.__table__
     for requirement in snapshot["requirements"]:
         db.session.execute(
-            _insert(progress)
+            sqltools.insert(progress)
             .from_select(
                 [
                     "tenant_id",
@@ -336,7 +329,7 @@ def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: d
             .on_conflict_do_nothing()
         )
         db.session.execute(
-            _insert(tasks)
+            sqltools.insert(tasks)
             .from_select(
                 [
                     "tenant_id",
@@ -367,7 +360,7 @@ def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: Expiry
     notifications = Notification.__table__
     inserted = list(
         db.session.execute(
-            _insert(notifications)
+            sqltools.insert(notifications)
             .from_select(
                 [
                     "tenant_id",
