@@ -24,7 +24,7 @@ from config import TestingConfig
 from webapp import clock as clock_module
 from webapp import create_app
 from webapp.clock import FrozenClock
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 TestingConfig.__test__ = False  # a config class, not a test class
 
@@ -110,6 +110,7 @@ def app(_app: Flask, clock: FrozenClock) -> Iterator[Flask]:
         try:
             yield _app
         finally:
+            limiter.reset()  # rate-limit counters never carry over to the next test
             db.session.remove()
             db.session = original_session
             if transaction.is_active:
