@@ -181,7 +181,7 @@ def test_reminders_at_each_offset_once_and_on_expiry(setup, app):
     assert keys() == {
         f"cert-{certificate.id}-reminder-30",
         f"cert-{certificate.id}-reminder-7",
-        f"cert-expired-{certificate.id}",
+        f"cert-{certificate.id}-expired",
     }
     emails = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()
     assert len(emails) == 3 and all(e.to_address == user.email for e in emails)
@@ -442,3 +442,19 @@ def test_a_completed_renewal_issues_a_new_certificate_linked_both_ways(setup, cl
     assert old_page["renewed_by"]["number"] == new.number
     html = client.get(f"/certs/verify/{old.public_token}").get_data(as_text=True)
     assert f"/certs/verify/{new.public_token}" in html and "Renewed by" in html
+
+
+def test_batches_walk_every_row_once_even_with_equal_expiry_times(setup, monkeypatch):
+    """Keyset batches over (expires_at, id): ties on expires_at are neither skipped nor
+    repeated, whatever the batch size."""
+    tenant, path, _ = setup
+    monkeypatch.setattr(recertification, "BATCH_SIZE", 2)
+    certificates = [certify(UserFactory(tenant=tenant), path) for _ in range(5)]
+    assert len({c.expires_at for c in certificates}) == 1
+    soon = run(certificates[0].expires_at - timedelta(days=7))
+    assert (soon.renewals_opened, soon.reminders_sent) == (5, 5)
+    assert soon.emails_queued == 10  # the renewal notice and the 7-day reminder
+    expired = run(certificates[0].expires_at)
+    assert (expired.certificates_expired, expired.enrolments_expired) == (5, 5)
+    assert expired.reminders_sent == 5 and expired.emails_queued == 5
+    assert all(c.status is CertificateStatus.EXPIRED for c in certificates)

@@ -9,6 +9,7 @@ that fails (a corrupt row) is retried row by row so the bad row is logged and sk
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -77,21 +78,31 @@ def _try_lock() -> bool:
 
 
 def _batched(
-    ids_query: sa.Select,
-    id_column: sa.ColumnElement,
+    rows_query: sa.Select,
+    keys: tuple[sa.ColumnElement, sa.ColumnElement],
     apply: Callable[[list[int]], int],
     report: ExpiryReport,
     what: str,
 ) -> int:
-    """Run `apply(ids)` for each batch of ids; a failing batch is retried row by row inside
-    savepoints so one corrupt row is logged and skipped without stopping the rest."""
+    """Walk `rows_query` (which selects `keys`, the last one an id) in keyset order, BATCH_SIZE
+    rows at a time — each batch reads from the index where the previous one stopped — and run
+    `apply(ids)` on each batch. A failing batch is retried row by row inside savepoints, so one
+    corrupt row is logged and skipped without stopping the rest."""
     total = 0
-    last_id = 0
+    last: tuple | None = None
     while True:
-        ids = list(db.session.scalars(ids_query.where(id_column > last_id).limit(BATCH_SIZE)))
-        if not ids:
+        statement = rows_query.order_by(*keys).limit(BATCH_SIZE)
+        if last is not None:
+            bound = [
+                sa.bindparam(None, value, type_=key.type)
+                for key, value in zip(keys, last, strict=True)
+            ]
+            statement = statement.where(sa.tuple_(*keys) > sa.tuple_(*bound))
+        rows = db.session.execute(statement).all()
+        if not rows:
             return total
-        last_id = ids[-1]
+        last = tuple(rows[-1])
+        ids = [row[-1] for row in rows]
         try:
             with db.session.begin_nested():
                 total += apply(ids)
@@ -120,51 +131,65 @@ def run_expiry(as_of: datetime) -> ExpiryReport:
     return report
 
 
+CERTS = Certificate.__table__
+ENROLMENTS = Enrolment.__table__
+BY_EXPIRY = (CERTS.c.expires_at, CERTS.c.id)  # the order of ix_certificates_status_expires_at
+
+
 def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
     """Active certificates whose `expires_at` has passed (at the exact instant included)
-    become expired, and so do their certified enrolments."""
-    certs = Certificate.__table__
-    due = (
-        sa.select(certs.c.id)
-        .where(certs.c.status == CertificateStatus.ACTIVE.value, certs.c.expires_at <= as_of)
-        .order_by(certs.c.id)
+    become expired, and so do their certified enrolments, batch by batch. A catch-up pass
+    over the last 30 days expires enrolments whose certificate expired without them."""
+    due = sa.select(*BY_EXPIRY).where(
+        CERTS.c.status == CertificateStatus.ACTIVE.value, CERTS.c.expires_at <= as_of
     )
 
     def expire(ids: list[int]) -> int:
-        result = db.session.execute(
-            sa.update(certs)
-            .where(certs.c.id.in_(ids), certs.c.status == CertificateStatus.ACTIVE.value)
-            .values(status=CertificateStatus.EXPIRED.value, expired_at=certs.c.expires_at)
+        enrolment_ids = list(
+            db.session.scalars(
+                sa.update(CERTS)
+                .where(CERTS.c.id.in_(ids), CERTS.c.status == CertificateStatus.ACTIVE.value)
+                .values(status=CertificateStatus.EXPIRED.value, expired_at=CERTS.c.expires_at)
+                .returning(CERTS.c.enrolment_id)
+            )
         )
-        return result.rowcount or 0
+        report.enrolments_expired += _expire_enrolments(enrolment_ids)
+        return len(enrolment_ids)
 
-    report.certificates_expired += _batched(due, certs.c.id, expire, report, "certificate")
+    report.certificates_expired += _batched(due, BY_EXPIRY, expire, report, "certificate")
 
-    enrolments = Enrolment.__table__
-    stale = (
-        sa.select(enrolments.c.id)
+    lagging = (
+        sa.select(*BY_EXPIRY)
+        .join(ENROLMENTS, ENROLMENTS.c.id == CERTS.c.enrolment_id)
         .where(
-            enrolments.c.status == EnrolmentStatus.CERTIFIED.value,
-            enrolments.c.id.in_(
-                sa.select(certs.c.enrolment_id).where(
-                    certs.c.status == CertificateStatus.EXPIRED.value
-                )
-            ),
+            CERTS.c.status == CertificateStatus.EXPIRED.value,
+            CERTS.c.expires_at > as_of - timedelta(days=30),
+            CERTS.c.expires_at <= as_of,
+            ENROLMENTS.c.status == EnrolmentStatus.CERTIFIED.value,
         )
-        .order_by(enrolments.c.id)
     )
 
-    def expire_enrolments(ids: list[int]) -> int:
-        result = db.session.execute(
-            sa.update(enrolments)
-            .where(enrolments.c.id.in_(ids), enrolments.c.status == EnrolmentStatus.CERTIFIED.value)
-            .values(status=EnrolmentStatus.EXPIRED.value)
-        )
-        return result.rowcount or 0
+    def catch_up(ids: list[int]) -> int:
+        enrolment_ids = db.session.scalars(
+            sa.select(CERTS.c.enrolment_id).where(CERTS.c.id.in_(ids))
+        ).all()
+        return _expire_enrolments(list(enrolment_ids))
 
-    report.enrolments_expired += _batched(
-        stale, enrolments.c.id, expire_enrolments, report, "enrolment"
+    report.enrolments_expired += _batched(lagging, BY_EXPIRY, catch_up, report, "certificate")
+
+
+def _expire_enrolments(enrolment_ids: list[int]) -> int:
+    if not enrolment_ids:
+        return 0
+    result = db.session.execute(
+        sa.update(ENROLMENTS)
+        .where(
+            ENROLMENTS.c.id.in_(enrolment_ids),
+            ENROLMENTS.c.status == EnrolmentStatus.CERTIFIED.value,
+        )
+        .values(status=EnrolmentStatus.EXPIRED.value)
     )
+    return result.rowcount or 0
 
 
 def _latest_versions() -> dict[int, PathVersion]:
@@ -188,57 +213,64 @@ def _major_since(path_id: int, major: int) -> datetime | None:
 def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
     """For active certificates inside their programme's renewal window — or of an earlier
     major version once the programme's grace period has passed — open one renewal enrolment
-    from the current published definition, with its ledger, to-do items and a notification."""
+    from the current published definition, with its ledger, to-do items and a notification.
+    One keyset walk over the expiry index serves every programme's window."""
     versions = _latest_versions()
-    programmes = db.session.scalars(
-        sa.select(CertificationPath).where(CertificationPath.status == PathStatus.PUBLISHED)
-    ).all()
-    for path in programmes:
-        version = versions.get(path.id)
-        if version is None:
+    programmes = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(CertificationPath).where(
+                CertificationPath.status == PathStatus.PUBLISHED,
+                CertificationPath.id.in_(list(versions) or [-1]),
+            )
+        )
+    }
+    if not programmes:
+        return
+    widest = max(p.renewal_window_days for p in programmes.values())
+    in_windows = sa.select(*BY_EXPIRY).where(
+        CERTS.c.status == CertificateStatus.ACTIVE.value,
+        CERTS.c.expires_at.is_not(None),
+        CERTS.c.expires_at <= as_of + timedelta(days=widest),
+    )
+
+    def renew(ids: list[int]) -> int:
+        created = 0
+        by_path: dict[int, list[int]] = {}
+        for cert_id, path_id in db.session.execute(
+            sa.select(CERTS.c.id, CERTS.c.path_id).where(CERTS.c.id.in_(ids))
+        ):
+            by_path.setdefault(path_id, []).append(cert_id)
+        for path_id, cert_ids in by_path.items():
+            path = programmes.get(path_id)
+            if path is not None:
+                window = CERTS.c.expires_at <= as_of + timedelta(days=path.renewal_window_days)
+                created += _insert_renewals(
+                    cert_ids, path, versions[path_id], as_of, report, window
+                )
+        return created
+
+    report.renewals_opened += _batched(in_windows, BY_EXPIRY, renew, report, "certificate")
+
+    for path in programmes.values():
+        version = versions[path.id]
+        since = _major_since(path.id, version.major)
+        if since is None or since + timedelta(days=path.recert_grace_days) > as_of:
             continue
-        due = _renewal_candidates(path, version, as_of)
-        created = _batched(
-            due,
-            Certificate.__table__.c.id,
+        earlier_major = sa.select(CERTS.c.path_id, CERTS.c.id).where(
+            CERTS.c.path_id == path.id,
+            CERTS.c.status == CertificateStatus.ACTIVE.value,
+            ~CERTS.c.path_version.like(f"{version.major}.%"),
+        )
+        report.renewals_opened += _batched(
+            earlier_major,
+            (CERTS.c.path_id, CERTS.c.id),
             lambda ids, path=path, version=version: _insert_renewals(
-                ids, path, version, as_of, report
+                ids, path, version, as_of, report, sa.true()
             ),
             report,
             "certificate",
         )
-        report.renewals_opened += created
-
-
-def _renewal_candidates(path: CertificationPath, version: PathVersion, as_of: datetime):
-    certs = Certificate.__table__
-    enrolments = Enrolment.__table__
-    window = timedelta(days=path.renewal_window_days)
-    in_window = sa.and_(certs.c.expires_at.is_not(None), certs.c.expires_at <= as_of + window)
-    conditions = [in_window]
-    since = _major_since(path.id, version.major)
-    if since is not None and since + timedelta(days=path.recert_grace_days) <= as_of:
-        # Holders of an earlier major version, once the grace period has passed.
-        conditions.append(~certs.c.path_version.like(f"{version.major}.%"))
-    renewal = enrolments.alias("renewal")
-    open_one = enrolments.alias("open_one")
-    return (
-        sa.select(certs.c.id)
-        .where(
-            certs.c.path_id == path.id,
-            certs.c.status == CertificateStatus.ACTIVE.value,
-            sa.or_(*conditions),
-            ~sa.exists().where(renewal.c.renewal_of_enrolment_id == certs.c.enrolment_id),
-            ~sa.exists().where(
-                open_one.c.user_id == certs.c.user_id,
-                open_one.c.path_id == certs.c.path_id,
-                open_one.c.status.in_(
-                    [EnrolmentStatus.IN_PROGRESS.value, EnrolmentStatus.COMPLETED.value]
-                ),
-            ),
-        )
-        .order_by(certs.c.id)
-    )
 
 
 def _insert_renewals(
@@ -247,29 +279,43 @@ def _insert_renewals(
     version: PathVersion,
     as_of: datetime,
     report: ExpiryReport,
+    due: sa.ColumnElement,
 ) -> int:
-    certs = Certificate.__table__
     users = User.__table__
-    enrolments = Enrolment.__table__
+    renewal = ENROLMENTS.alias("renewal")
+    open_one = ENROLMENTS.alias("open_one")
     snapshot = dict(version.definition)
     source = (
         sa.select(
-            certs.c.tenant_id,
+            CERTS.c.tenant_id,
             users.c.org_unit_id,
-            certs.c.user_id,
-            certs.c.path_id,
+            CERTS.c.user_id,
+            CERTS.c.path_id,
             sa.literal(EnrolmentStatus.IN_PROGRESS.value),
-            sa.literal(snapshot, type_=Enrolment.__table__.c.program_snapshot.type),
+            sa.literal(snapshot, type_=ENROLMENTS.c.program_snapshot.type),
             sa.literal(version.version),
-            sa.literal(as_of, type_=enrolments.c.started_at.type),
-            certs.c.enrolment_id,
-            sa.literal({"renewal": True}, type_=enrolments.c["metadata"].type),
+            sa.literal(as_of, type_=ENROLMENTS.c.started_at.type),
+            CERTS.c.enrolment_id,
+            sa.literal({"renewal": True}, type_=ENROLMENTS.c["metadata"].type),
         )
-        .join(users, users.c.id == certs.c.user_id)
-        .where(certs.c.id.in_(certificate_ids), users.c.active.is_(True))
+        .join(users, users.c.id == CERTS.c.user_id)
+        .where(
+            CERTS.c.id.in_(certificate_ids),
+            CERTS.c.status == CertificateStatus.ACTIVE.value,
+            due,
+            users.c.active.is_(True),
+            ~sa.exists().where(renewal.c.renewal_of_enrolment_id == CERTS.c.enrolment_id),
+            ~sa.exists().where(
+                open_one.c.user_id == CERTS.c.user_id,
+                open_one.c.path_id == CERTS.c.path_id,
+                open_one.c.status.in_(
+                    [EnrolmentStatus.IN_PROGRESS.value, EnrolmentStatus.COMPLETED.value]
+                ),
+            ),
+        )
     )
     statement = (
-        sqltools.insert(enrolments)
+        sqltools.insert(ENROLMENTS)
         .from_select(
             [
                 "tenant_id",
@@ -286,7 +332,7 @@ def _insert_renewals(
             source,
         )
         .on_conflict_do_nothing()
-        .returning(enrolments.c.id)
+        .returning(ENROLMENTS.c.id)
     )
     new_ids = list(db.session.scalars(statement))
     if new_ids:
@@ -296,7 +342,6 @@ def _insert_renewals(
 
 
 def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: datetime) -> None:
-    enrolments = Enrolment.__table__
     progress = RequirementProgress.__table__
     tasks = LearnerTask.__table__
     for requirement in snapshot["requirements"]:
@@ -315,16 +360,16 @@ def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: d
                     "last_updated_at",
                 ],
                 sa.select(
-                    enrolments.c.tenant_id,
-                    enrolments.c.org_unit_id,
-                    enrolments.c.id,
+                    ENROLMENTS.c.tenant_id,
+                    ENROLMENTS.c.org_unit_id,
+                    ENROLMENTS.c.id,
                     sa.literal(requirement["requirement_id"]),
                     sa.literal(requirement["sort_order"]),
                     sa.literal(requirement["is_mandatory"]),
                     sa.literal(ProgressStatus.PENDING.value),
                     sa.literal(0),
                     sa.literal(as_of, type_=progress.c.last_updated_at.type),
-                ).where(enrolments.c.id.in_(enrolment_ids)),
+                ).where(ENROLMENTS.c.id.in_(enrolment_ids)),
             )
             .on_conflict_do_nothing()
         )
@@ -341,25 +386,26 @@ def _insert_ledgers(enrolment_ids: list[int], snapshot: dict[str, Any], as_of: d
                     "created_at",
                 ],
                 sa.select(
-                    enrolments.c.tenant_id,
-                    enrolments.c.user_id,
-                    enrolments.c.id,
+                    ENROLMENTS.c.tenant_id,
+                    ENROLMENTS.c.user_id,
+                    ENROLMENTS.c.id,
                     sa.literal(requirement["requirement_id"]),
                     sa.literal(requirement["title"]),
                     sa.literal(TaskStatus.OPEN.value),
                     sa.literal(as_of, type_=tasks.c.created_at.type),
-                ).where(enrolments.c.id.in_(enrolment_ids)),
+                ).where(ENROLMENTS.c.id.in_(enrolment_ids)),
             )
             .on_conflict_do_nothing()
         )
 
 
 def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: ExpiryReport) -> int:
-    """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key),
-    skipping keys already sent, and queue the matching e-mails. Returns how many were new."""
+    """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key, kind,
+    created_at) — one batch of at most BATCH_SIZE rows — skipping keys already sent, and queue
+    the matching e-mails. Returns how many were new."""
     notifications = Notification.__table__
     inserted = list(
-        db.session.execute(
+        db.session.scalars(
             sqltools.insert(notifications)
             .from_select(
                 [
@@ -376,7 +422,7 @@ def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: Expiry
             )
             .on_conflict_do_nothing()
             .returning(notifications.c.id)
-        ).scalars()
+        )
     )
     if inserted:
         report.emails_queued += _queue_emails(inserted, as_of)
@@ -387,8 +433,9 @@ def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
     notifications = Notification.__table__
     users = User.__table__
     outbox = OutboxEmail.__table__
-    result = db.session.execute(
-        sa.insert(outbox).from_select(
+    queued = db.session.scalars(
+        sa.insert(outbox)
+        .from_select(
             [
                 "tenant_id",
                 "user_id",
@@ -412,8 +459,9 @@ def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
             .join(users, users.c.id == notifications.c.user_id)
             .where(notifications.c.id.in_(notification_ids)),
         )
-    )
-    return result.rowcount or 0
+        .returning(outbox.c.id)
+    ).all()
+    return len(queued)
 
 
 def _verify_link() -> str:
@@ -423,21 +471,20 @@ def _verify_link() -> str:
 def _notify_renewals(
     enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
 ) -> None:
-    enrolments = Enrolment.__table__
     link = f"{_verify_link()}/certs/programs/{path.slug}"
     rows = sa.select(
-        enrolments.c.tenant_id,
-        enrolments.c.user_id,
+        ENROLMENTS.c.tenant_id,
+        ENROLMENTS.c.user_id,
         sa.literal(f"Time to renew: {path.name}"),
         sa.literal(
             f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
             "been opened for you."
         ),
         sa.literal(link),
-        sa.literal("renewal-") + sa.cast(enrolments.c.id, sa.String),
+        sa.literal("renewal-") + sa.cast(ENROLMENTS.c.id, sa.String),
         sa.literal("renewal_opened"),
-        sa.literal(as_of, type_=enrolments.c.started_at.type),
-    ).where(enrolments.c.id.in_(enrolment_ids))
+        sa.literal(as_of, type_=ENROLMENTS.c.started_at.type),
+    ).where(ENROLMENTS.c.id.in_(enrolment_ids))
     _insert_notifications(rows, as_of, report)
 
 
@@ -448,64 +495,78 @@ def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
     return [(o, ordered[i + 1] if i + 1 < len(ordered) else 0) for i, o in enumerate(ordered)]
 
 
+def _notice_rows(ids: list[int], title: str, body: str, key_suffix: str | None, as_of: datetime):
+    """One reminder row per certificate in `ids`; the key `cert-<id>-<suffix>` makes it once."""
+    paths = CertificationPath.__table__
+    key = sa.literal("cert-") + sa.cast(CERTS.c.id, sa.String) + sa.literal(f"-{key_suffix}")
+    return (
+        sa.select(
+            CERTS.c.tenant_id,
+            CERTS.c.user_id,
+            sa.literal(title) + paths.c.name,
+            sa.literal(body),
+            sa.literal(f"{_verify_link()}/certs/verify/") + CERTS.c.public_token,
+            key,
+            sa.literal(
+                "certificate_expired" if key_suffix == "expired" else "certificate_expiring"
+            ),
+            sa.literal(as_of, type_=CERTS.c.issued_at.type),
+        )
+        .join(paths, paths.c.id == CERTS.c.path_id)
+        .where(CERTS.c.id.in_(ids))
+    )
+
+
 def send_reminders(
     as_of: datetime, report: ExpiryReport | None = None, *, lock: bool = True
 ) -> int:
     """Reminders before expiry (config CERT_REMINDER_OFFSETS_DAYS, default 30 and 7 days) and
-    on expiry, each at most once per certificate and offset (unique notification key).
-    Idempotent; never commits."""
+    on expiry, each at most once per certificate and offset (unique notification key), in
+    keyset batches over the expiry index. Idempotent; never commits."""
     report = report or ExpiryReport(as_of=as_of)
     if lock and not _try_lock():
         report.locked_out = True
         return 0
-    certs = Certificate.__table__
-    paths = CertificationPath.__table__
     sent = 0
-    base = _verify_link()
     for offset, smaller in reminder_bands(current_app.config["CERT_REMINDER_OFFSETS_DAYS"]):
-        rows = (
-            sa.select(
-                certs.c.tenant_id,
-                certs.c.user_id,
-                sa.literal("Your certificate expires soon: ") + paths.c.name,
-                sa.literal(
-                    f"It expires within {offset} days. Renew it from the CertifiKation Center."
-                ),
-                sa.literal(f"{base}/certs/verify/") + certs.c.public_token,
-                sa.literal("cert-")
-                + sa.cast(certs.c.id, sa.String)
-                + sa.literal(f"-reminder-{offset}"),
-                sa.literal("certificate_expiring"),
-                sa.literal(as_of, type_=certs.c.issued_at.type),
-            )
-            .join(paths, paths.c.id == certs.c.path_id)
-            .where(
-                certs.c.status == CertificateStatus.ACTIVE.value,
-                certs.c.expires_at > as_of + timedelta(days=smaller),
-                certs.c.expires_at <= as_of + timedelta(days=offset),
-                certs.c.expires_at > as_of,
-            )
+        band = sa.select(*BY_EXPIRY).where(
+            CERTS.c.status == CertificateStatus.ACTIVE.value,
+            CERTS.c.expires_at > max(as_of, as_of + timedelta(days=smaller)),
+            CERTS.c.expires_at <= as_of + timedelta(days=offset),
         )
-        sent += _insert_notifications(rows, as_of, report)
-    expired_rows = (
-        sa.select(
-            certs.c.tenant_id,
-            certs.c.user_id,
-            sa.literal("Your certificate has expired: ") + paths.c.name,
-            sa.literal("Enrol again to renew it."),
-            sa.literal(f"{base}/certs/verify/") + certs.c.public_token,
-            sa.literal("cert-expired-") + sa.cast(certs.c.id, sa.String),
-            sa.literal("certificate_expired"),
-            sa.literal(as_of, type_=certs.c.issued_at.type),
+        rows = functools.partial(
+            _notice_rows,
+            title="Your certificate expires soon: ",
+            body=f"It expires within {offset} days. Renew it from the CertifiKation Center.",
+            key_suffix=f"reminder-{offset}",
+            as_of=as_of,
         )
-        .join(paths, paths.c.id == certs.c.path_id)
-        .where(
-            certs.c.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.EXPIRED.value]),
-            certs.c.expires_at <= as_of,
-            certs.c.expires_at > as_of - timedelta(days=30),
+        sent += _batched(
+            band,
+            BY_EXPIRY,
+            lambda ids, rows=rows: _insert_notifications(rows(ids), as_of, report),
+            report,
+            "certificate",
         )
+    lapsed = sa.select(*BY_EXPIRY).where(
+        CERTS.c.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.EXPIRED.value]),
+        CERTS.c.expires_at <= as_of,
+        CERTS.c.expires_at > as_of - timedelta(days=30),
     )
-    sent += _insert_notifications(expired_rows, as_of, report)
+    expired_rows = functools.partial(
+        _notice_rows,
+        title="Your certificate has expired: ",
+        body="Enrol again to renew it.",
+        key_suffix="expired",
+        as_of=as_of,
+    )
+    sent += _batched(
+        lapsed,
+        BY_EXPIRY,
+        lambda ids: _insert_notifications(expired_rows(ids), as_of, report),
+        report,
+        "certificate",
+    )
     report.reminders_sent += sent
     return sent
 
