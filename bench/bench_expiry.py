@@ -367,7 +367,7 @@ def _bare_statements(d: Dialect) -> list[str]:
         " UNION ALL"
         " SELECT c.tenant_id, c.user_id, 'Your certificate has expired: ' || p.name,"
         " 'Enrol again to renew it.', :base || '/certs/verify/' || c.public_token,"
-        " 'cert-expired-' || c.id, 'certificate_expired', :as_of"
+        " 'cert-' || c.id || '-expired', 'certificate_expired', :as_of"
         " FROM certificates AS c JOIN certification_paths AS p ON p.id = c.path_id"
         " WHERE c.status IN ('active', 'expired') AND c.expires_at <= :as_of"
         " AND c.expires_at > :expired_since"
