@@ -254,6 +254,8 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
 
     for path in programmes.values():
         version = versions[path.id]
+        if version.major <= 1:
+            continue  # no earlier major version to move holders off
         since = _major_since(path.id, version.major)
         if since is None or since + timedelta(days=path.recert_grace_days) > as_of:
             continue
