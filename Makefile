@@ -25,11 +25,12 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000
+## (HOST and PORT change where; links in PDFs, e-mails and shares follow the server serving).
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	CERTIFIKATION_SERVER_URL=http://$(HOST):$(PORT) $(FLASK) seed-demo
 	@echo "Serving CertifiKation on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	CERTIFIKATION_SERVER_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 migrate: install
 	$(FLASK) db upgrade
@@ -67,7 +68,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 
 worker: install
-	CERTIFIKATION_ENV=$${CERTIFIKATION_ENV:-development} $(VENV)/bin/rq worker --url "$$REDIS_URL" default pdf mail scheduled
+	CERTIFIKATION_SERVER_URL=$${CERTIFIKATION_SERVER_URL:-http://$(HOST):$(PORT)} CERTIFIKATION_ENV=$${CERTIFIKATION_ENV:-development} $(VENV)/bin/rq worker --url "$$REDIS_URL" default pdf mail scheduled
 
 cron: install
 	CERTIFIKATION_ENV=$${CERTIFIKATION_ENV:-development} $(VENV)/bin/rq cron --url "$$REDIS_URL" webapp.jobs.cron_config

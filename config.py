@@ -53,6 +53,9 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.STORAGE_PATH = env.get("STORAGE_PATH", str(INSTANCE_DIR / "storage"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "").rstrip("/")
+        # Development only, when PUBLIC_BASE_URL is unset: the base of links built outside a
+        # request (CLI, worker). `make run` sets it to its own host and port.
+        self.DEV_SERVER_URL = env.get("CERTIFIKATION_SERVER_URL", "http://127.0.0.1:5000")
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env.get("MAIL_FROM", "CertifiKation <no-reply@certifikation.invalid>")
@@ -110,7 +113,8 @@ class DevelopmentConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = (
             self.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE_DIR / 'certifikation.db'}"
         )
-        self.PUBLIC_BASE_URL = self.PUBLIC_BASE_URL or "http://127.0.0.1:5000"
+        # PUBLIC_BASE_URL may stay unset: links then follow the server actually serving
+        # (the request's host and port; DEV_SERVER_URL outside a request), see webapp.urls.
 
 
 class TestingConfig(Config):
@@ -140,6 +144,11 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in the environment for production")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL must be set in the environment for production")
+        if not self.PUBLIC_BASE_URL:
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in the environment for production (the base of "
+                "verification links and QR codes, e.g. https://certs.example.org)"
+            )
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
 
 

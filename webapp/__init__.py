@@ -18,7 +18,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     )
     app.config.from_object(load_config(config))
 
-    from webapp import cli, htmx, jobs, storage
+    from webapp import cli, htmx, jobs, storage, urls
     from webapp.access import init_login
     from webapp.errors import register_error_handlers
     from webapp.extensions import configure_engines, csrf, db, init_limiter, migrate
@@ -34,6 +34,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     jobs.init_app(app)
     htmx.init_app(app)
     init_templating(app)
+    urls.init_app(app)
     register_error_handlers(app)
     cli.register(app)
 

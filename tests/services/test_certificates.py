@@ -118,7 +118,7 @@ def test_issuance_is_idempotent(app):
         sa.select(sa.func.count(Certificate.id)).where(Certificate.enrolment_id == enrolment.id)
     )
     assert count == 1
-    counter = db.session.get(CertificateCounter, 2026)
+    counter = db.session.get(CertificateCounter, (certificate.tenant_id, 2026))
     assert counter.last_number == 1  # the second call took no number
 
 
@@ -135,7 +135,7 @@ def test_only_completed_enrolments_are_certified(app):
     enrolment, _ = enrolled()
     with pytest.raises(Conflict):
         certificates.issue_certificate(enrolment)
-    assert db.session.get(CertificateCounter, 2026) is None
+    assert db.session.get(CertificateCounter, (enrolment.tenant_id, 2026)) is None
 
 
 def test_numbers_are_sequential_per_year_and_a_new_year_starts_at_one(app, clock):
@@ -148,17 +148,45 @@ def test_numbers_are_sequential_per_year_and_a_new_year_starts_at_one(app, clock
     assert issued_certificate(tenant).number == "CERT-2026-00004"
 
 
+def test_each_tenant_is_an_issuer_with_its_own_sequence(app):
+    acme, globex = TenantFactory(), TenantFactory()
+    numbers = [issued_certificate(tenant).number for tenant in (acme, globex, acme, globex, acme)]
+    assert numbers == [
+        "CERT-2026-00001",
+        "CERT-2026-00001",
+        "CERT-2026-00002",
+        "CERT-2026-00002",
+        "CERT-2026-00003",
+    ]
+
+
+def test_a_tenant_may_set_its_own_prefix(app):
+    tenant = TenantFactory(certificate_prefix="ACME")
+    assert issued_certificate(tenant).number == "ACME-2026-00001"
+    assert issued_certificate(TenantFactory()).number == "CERT-2026-00001"
+
+
+def test_numbers_are_unique_per_tenant_in_the_database(app):
+    first = issued_certificate()
+    other = issued_certificate()
+    assert first.number == other.number  # two issuers, the same serial
+    second = issued_certificate(first.user.tenant)
+    second.number = first.number
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.flush()
+
+
 def test_a_rolled_back_issuance_leaves_no_gap(app):
     tenant = TenantFactory()
     issued_certificate(tenant)
     with db.session.begin_nested() as savepoint:
-        assert certificates.next_serial(2026) == 2  # taken by a transaction that fails
+        assert certificates.next_serial(tenant.id, 2026) == 2  # taken by a transaction that fails
         savepoint.rollback()
     assert issued_certificate(tenant).number == "CERT-2026-00002"
 
 
 def test_number_format_and_tokens(app):
-    assert certificates.format_number(2026, 42) == "CERT-2026-00042"
+    assert certificates.format_number("CERT", 2026, 42) == "CERT-2026-00042"
     tokens = {certificates.new_public_token() for _ in range(100)}
     assert len(tokens) == 100
     assert all(certificates.TOKEN_RE.match(t) and len(t) == 32 for t in tokens)

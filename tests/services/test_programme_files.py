@@ -241,17 +241,32 @@ def test_skills_of_the_same_name_are_reused(acme, globex):
     assert names.count("Fire safety") == 1
 
 
-def test_a_copy_can_be_imported_under_a_new_slug(acme):
+def test_a_copy_can_be_imported_under_a_new_slug_and_name(acme):
     original = build_programme(acme)
     document = files.export_programme(original)
     problems = import_problems(acme, document)
-    assert problems == {"$.programme.slug": ["Another programme already uses this slug."]}
-    copied = files.import_programme(acme, None, document, slug="safety-copy")
-    assert copied.slug == "safety-copy"
+    assert problems == {
+        "$.programme.slug": ["Another programme already uses this slug."],
+        "$.programme.name": ["Another programme already has this name."],
+    }
+    problems = import_problems(acme, document, slug="safety-copy")
+    assert problems == {"$.programme.name": ["Another programme already has this name."]}
+    copied = files.import_programme(
+        acme, None, document, slug="safety-copy", name="Safety Fundamentals (copy)"
+    )
+    assert (copied.slug, copied.name) == ("safety-copy", "Safety Fundamentals (copy)")
     assert copied.requirements[0].quiz_id != original.requirements[0].quiz_id
     assert files.export_programme(copied)["programme"] == dict(
-        document["programme"], slug="safety-copy"
+        document["programme"], slug="safety-copy", name="Safety Fundamentals (copy)"
     )
+
+
+def test_names_are_unique_per_tenant_ignoring_case(acme, globex):
+    document = files.export_programme(build_programme(acme))
+    name = document["programme"]["name"]
+    problems = import_problems(acme, document, slug="other-slug", name=name.upper())
+    assert problems == {"$.programme.name": ["Another programme already has this name."]}
+    assert files.import_programme(globex, None, document).name == name  # another tenant
 
 
 def test_an_invalid_new_slug_is_reported_on_the_programme_slug(acme, globex):

@@ -20,7 +20,7 @@ from webapp.models import (
 )
 from webapp.services import certification_path_management as paths
 
-SYSTEM_TABLES = {"tenants", "certificate_counters", "job_records", "alembic_version"}
+SYSTEM_TABLES = {"tenants", "job_records", "alembic_version"}
 LINK_TABLES = {"path_skills", "path_prerequisites"}
 
 
@@ -116,9 +116,25 @@ def test_one_certificate_per_enrolment_and_unique_number_and_token(app):
     db.session.add(cert("CERT-2026-00001", "a" * 32))
     db.session.flush()
     _violates(lambda: db.session.add(cert("CERT-2026-00002", "b" * 32)))
-    other = _enrolment(TenantFactory())
+    same_tenant = _enrolment(enrolment.user.tenant)
     _violates(
         lambda: db.session.add(
+            Certificate(
+                tenant_id=same_tenant.tenant_id,
+                enrolment_id=same_tenant.id,
+                user_id=same_tenant.user_id,
+                path_id=same_tenant.path_id,
+                path_version="1.0",
+                number="CERT-2026-00001",
+                issued_at=now,
+                public_token="c" * 32,
+            )
+        )
+    )
+    # Each tenant is an issuer with its own sequence: another tenant may hold the same number.
+    other = _enrolment(TenantFactory())
+    with db.session.begin_nested():
+        db.session.add(
             Certificate(
                 tenant_id=other.tenant_id,
                 enrolment_id=other.id,
@@ -127,10 +143,9 @@ def test_one_certificate_per_enrolment_and_unique_number_and_token(app):
                 path_version="1.0",
                 number="CERT-2026-00001",
                 issued_at=now,
-                public_token="c" * 32,
+                public_token="d" * 32,
             )
         )
-    )
     _violates(
         lambda: db.session.add(
             Certificate(

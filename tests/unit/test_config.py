@@ -14,8 +14,27 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         ProductionConfig()
 
 
+def test_production_refuses_to_start_without_a_public_base_url(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/x")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        ProductionConfig()
+
+
+def test_development_links_follow_the_serving_host_unless_configured(monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("CERTIFIKATION_SERVER_URL", "http://127.0.0.1:5101")
+    config = DevelopmentConfig()
+    assert config.PUBLIC_BASE_URL == ""
+    assert config.DEV_SERVER_URL == "http://127.0.0.1:5101"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://certs.example.org/")
+    assert DevelopmentConfig().PUBLIC_BASE_URL == "https://certs.example.org"
+
+
 def test_production_reads_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://certs.example.org")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/x")
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
     monkeypatch.setenv("STORAGE_PATH", "/srv/files")

@@ -65,11 +65,18 @@ def test_import_creates_a_draft_and_redirects_to_it(client, login):
     assert "as a draft programme" in page
 
 
-def test_import_under_a_new_slug(client, login):
+def test_import_under_a_new_slug_and_name(client, login):
     tenant = TenantFactory()
     document = files.export_programme(published_path(tenant, slug="forklift-basics"))
     login(admin_of(tenant))
     response = client.post(IMPORT_URL, data={"file": upload(document), "slug": " forklift-2 "})
+    assert response.status_code == 422
+    assert "Another programme already has this name." in response.get_data(as_text=True)
+    assert programme_count(tenant) == 1
+    response = client.post(
+        IMPORT_URL,
+        data={"file": upload(document), "slug": " forklift-2 ", "name": " Forklift II "},
+    )
     assert response.status_code == 303
     assert programme_count(tenant) == 2
 
@@ -80,7 +87,7 @@ def test_import_with_problems_lists_each_with_its_path_and_saves_nothing(client,
     document["requirements"][0]["title"] = ""
     document["programme"]["level"] = "expert"
     login(admin_of(tenant))
-    response = client.post(IMPORT_URL, data={"file": upload(document)})
+    response = client.post(IMPORT_URL, data={"file": upload(document), "name": "Forklift copy"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "The programme file has 3 problems; nothing was imported." in html
@@ -124,7 +131,11 @@ def test_htmx_import_answers_with_the_fragment_or_a_location(client, login):
     html = failed.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="programme-import"')
     assert "<code>$.programme.slug</code>" in html
-    done = client.post(IMPORT_URL, data={"file": upload(document), "slug": "copy"}, headers=headers)
+    done = client.post(
+        IMPORT_URL,
+        data={"file": upload(document), "slug": "copy", "name": "Copy"},
+        headers=headers,
+    )
     assert done.status_code == 204
     assert re.search(r"/certs/admin/programs/\d+$", done.headers["HX-Location"])
 
@@ -159,11 +170,11 @@ def test_import_needs_the_csrf_token(client, login, csrf_on):
         "/auth/login",
         data={"email": user.email, "password": "correct horse battery staple", "csrf_token": token},
     )
-    data = {"file": upload(document), "slug": "copy"}
+    data = {"file": upload(document), "slug": "copy", "name": "Copy"}
     assert client.post(IMPORT_URL, data=data).status_code == 400
     form = client.get(IMPORT_URL).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-    data = {"file": upload(document), "slug": "copy", "csrf_token": token}
+    data = {"file": upload(document), "slug": "copy", "name": "Copy", "csrf_token": token}
     assert client.post(IMPORT_URL, data=data).status_code == 303
 
 

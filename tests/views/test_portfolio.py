@@ -33,8 +33,9 @@ def learner(tenant):
 
 
 def evidence(user, status=SubmissionStatus.APPROVED, text="My risk assessment"):
-    """An evidence submission of `user` for their first certificate's enrolment."""
-    certificate = issued_certificate(user=user, name="Risk Assessment")
+    """An evidence submission of `user` for their first certificate's enrolment (each in a
+    programme of its own: names are unique per tenant)."""
+    certificate = issued_certificate(user=user)
     enrolment = certificate.enrolment
     submission = EvidenceSubmission(
         tenant_id=user.tenant_id,

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
-from webapp import clock, htmx
+from webapp import clock, htmx, urls
 from webapp.access import tenant_get_or_404, tenant_id
 from webapp.admin.certificate_forms import CertificateFilterForm, RevokeForm
 from webapp.admin.views import bp
@@ -44,7 +44,23 @@ def certificates_list():
         now=now,
         soon_days=current_app.config["CERT_EXPIRING_SOON_DAYS"],
         display_status=certificates.display_status,
+        stale_pdfs=certificates.stale_pdf_count(tenant_id()),
+        base_url=urls.public_base_url(),
     )
+
+
+@bp.post("/certificates/rerender-stale")
+def certificates_rerender_stale():
+    count = certificates.request_stale_pdf_renders(tenant_id(), current_user)
+    db.session.commit()
+    if count:
+        flash(
+            f"{count} PDFs are being rendered again with links to {urls.public_base_url()}.",
+            "success",
+        )
+    else:
+        flash("Every stored PDF already links to this address.", "success")
+    return htmx.see_other(url_for("admin.certificates_list"))
 
 
 @bp.get("/certificates/export.csv")

@@ -39,7 +39,11 @@ def programme_import():
         actor = current_user._get_current_object()
         try:
             path = programme_files.import_programme(
-                current_user.tenant, actor, raw, slug=form.slug.data or None
+                current_user.tenant,
+                actor,
+                raw,
+                slug=form.slug.data or None,
+                name=form.name.data or None,
             )
         except ValidationFailed as failed:
             error = failed

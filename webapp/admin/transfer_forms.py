@@ -18,6 +18,9 @@ class ImportProgrammeForm(FlaskForm):
         validators=[FileRequired("Choose a programme file to import.")],
         render_kw={"accept": ".json,application/json"},
     )
+    name = StringField(
+        "New name (optional)", filters=[_strip], validators=[Optional(), Length(max=160)]
+    )
     slug = StringField(
         "New slug (optional)",
         filters=[_strip],

@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp import clock
+from webapp.models import EnrolmentStatus
+from webapp.services import certificates
 from webapp.services import dashboard as dashboard_service
 
 bp = Blueprint("center", __name__)
@@ -22,10 +24,18 @@ def dashboard():
     expiring = dashboard_service.expiring_certificates(
         current_user, clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
     )
+    now, soon = clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
+    certified = [s for s in summaries if s.enrolment.status is EnrolmentStatus.CERTIFIED]
     return render_template(
         "center/dashboard.html",
         open_summaries=[s for s in summaries if s.enrolment.is_open],
-        finished_summaries=[s for s in summaries if not s.enrolment.is_open],
+        certified_summaries=certified,
+        certificate_status={
+            s.certificate.id: certificates.display_status(s.certificate, now, soon)
+            for s in certified
+            if s.certificate
+        },
+        finished_summaries=[s for s in summaries if not s.enrolment.is_open and s not in certified],
         expiring=expiring,
     )
 

@@ -38,6 +38,7 @@ from webapp.models.programs import (
     path_skills,
 )
 from webapp.models.quizzes import (
+    AttemptGrant,
     Evaluation,
     EvaluationScoreVersion,
     EvaluationStatus,
@@ -51,6 +52,7 @@ from webapp.models.tenancy import HolderNameDisplay, OrgUnit, Role, Tenant, User
 
 __all__ = [
     "OPEN_ENROLMENT_STATUSES",
+    "AttemptGrant",
     "AuditEvent",
     "Base",
     "Certificate",

@@ -27,10 +27,14 @@ class PdfStatus(enum.StrEnum):
 
 
 class CertificateCounter(Base):
-    """Last number issued per year: locked row, so numbers have no duplicates and no gaps."""
+    """Last number a tenant (the issuer) issued in a year: a locked row, so each tenant's
+    numbers have no duplicates and no gaps."""
 
     __tablename__ = "certificate_counters"
 
+    tenant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
 
@@ -43,6 +47,8 @@ class Certificate(TenantScoped, Base):
         # The expiry job walks certificates of one status in (expires_at, id) order, batch by
         # batch from where it stopped: the id makes that keyset an index range.
         sa.Index("ix_certificates_status_expires_at_id", "status", "expires_at", "id"),
+        # Each tenant is an issuer with its own sequence: numbers are unique per tenant.
+        sa.UniqueConstraint("tenant_id", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +63,7 @@ class Certificate(TenantScoped, Base):
         sa.ForeignKey("certification_paths.id", ondelete="RESTRICT"), index=True
     )
     path_version: Mapped[str] = mapped_column(sa.String(20))
-    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    number: Mapped[str] = mapped_column(sa.String(32))
     status: Mapped[CertificateStatus] = mapped_column(
         enum_column_type(CertificateStatus), default=CertificateStatus.ACTIVE
     )
@@ -81,6 +87,8 @@ class Certificate(TenantScoped, Base):
     pdf_key: Mapped[str | None] = mapped_column(sa.String(255))
     pdf_error: Mapped[str | None] = mapped_column(sa.Text)
     pdf_rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The public base URL the stored PDF's QR code and link point at (stale after a move).
+    pdf_base_url: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
     path: Mapped[CertificationPath] = relationship()  # noqa: F821

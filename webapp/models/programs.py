@@ -71,7 +71,10 @@ class CertificationPath(TenantScoped, Timestamped, Base):
     """A programme ("Program" in the UI): requirements that together earn a certificate."""
 
     __tablename__ = "certification_paths"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "slug"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "slug"),
+        sa.UniqueConstraint("tenant_id", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int | None] = mapped_column(

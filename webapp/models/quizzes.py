@@ -210,3 +210,27 @@ class RegradeBatch(TenantScoped, Timestamped, Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AttemptGrant(TenantScoped, Timestamped, Base):
+    """Extra quiz attempts an admin granted one learner on one requirement of an enrolment
+    (added to the quiz's maximum; kept as history, never edited)."""
+
+    __tablename__ = "attempt_grants"
+    __table_args__ = (sa.CheckConstraint("extra_attempts BETWEEN 1 AND 20", name="extra_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("program_enrolments.id", ondelete="CASCADE"), index=True
+    )
+    requirement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("path_requirements.id", ondelete="RESTRICT")
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    extra_attempts: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])  # noqa: F821

@@ -30,6 +30,8 @@ class Tenant(Timestamped, Base):
     holder_name_display: Mapped[HolderNameDisplay] = mapped_column(
         enum_column_type(HolderNameDisplay), default=HolderNameDisplay.FULL
     )
+    # The tenant's own certificate number prefix; CERT_NUMBER_PREFIX when unset.
+    certificate_prefix: Mapped[str | None] = mapped_column(sa.String(16))
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"

@@ -45,6 +45,7 @@ def detail(slug: str):
         enrolment=enrolment,
         states=catalogue.requirement_states(enrolment) if enrolment else [],
         blockers=paths.enrolment_blockers(current_user, path),
+        renewable=paths.renewable_certificate(current_user, path),
     )
 
 
@@ -52,15 +53,17 @@ def detail(slug: str):
 def enrol(slug: str):
     path = _programme_or_404(slug)
     try:
-        _, created = paths.self_enrol(current_user, path)
+        enrolment, created = paths.self_enrol(current_user, path)
     except DomainError as error:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(
-            f"You are enrolled in {path.name}." if created else "You are already enrolled.",
-            "success",
-        )
+        if not created:
+            flash("You are already enrolled.", "success")
+        elif enrolment.renewal_of_enrolment_id:
+            flash(f"Your renewal of {path.name} has started.", "success")
+        else:
+            flash(f"You are enrolled in {path.name}.", "success")
     return htmx.see_other(url_for("programs.detail", slug=path.slug))
 
 

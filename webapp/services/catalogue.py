@@ -62,12 +62,25 @@ def published_programmes(
 
 
 def visible_programme(user: User, slug: str) -> CertificationPath | None:
-    """A programme by slug if the user may see it (admins also see drafts)."""
+    """A programme by slug if the user may see it: published and in their scope, or one they
+    have been enrolled in, whatever its status or scope now (an archived programme leaves the
+    catalogue, but its learners and certificate holders keep their own work). Admins also
+    see drafts."""
     statement = sa.select(CertificationPath).where(
-        paths.visible_to(user), CertificationPath.slug == slug
+        CertificationPath.tenant_id == user.tenant_id, CertificationPath.slug == slug
     )
     if not user.is_admin:
-        statement = statement.where(CertificationPath.status == PathStatus.PUBLISHED)
+        own_enrolment = (
+            sa.select(Enrolment.id)
+            .where(Enrolment.path_id == CertificationPath.id, Enrolment.user_id == user.id)
+            .exists()
+        )
+        statement = statement.where(
+            sa.or_(
+                sa.and_(paths.visible_to(user), CertificationPath.status == PathStatus.PUBLISHED),
+                own_enrolment,
+            )
+        )
     return db.session.scalar(statement)
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from webapp import clock, sqltools
+from webapp import clock, sqltools, urls
 from webapp.errors import Conflict, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -39,6 +39,7 @@ from webapp.models import (
 from webapp.services import audit, notifications, orchestration, skills_portfolio
 from webapp.services.certificate_pdf import CertificateDocument, render
 from webapp.storage import get_storage
+from webapp.urls import public_url
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VERIFY_STATUS = {
@@ -53,40 +54,43 @@ MAX_REASON = 1000
 # --- Numbers, tokens, URLs ------------------------------------------------------------------
 
 
-def next_serial(year: int) -> int:
-    """Take the next number of `year` with one atomic upsert (insert 1, or increment and return).
-    The counter row stays locked until the transaction ends, so concurrent issuers queue
-    behind it: no duplicates, and a rolled-back transaction takes its increment with it (no
-    gaps). Flushes (executes), never commits."""
+def next_serial(tenant_id: int, year: int) -> int:
+    """Take the tenant's next number of `year` with one atomic upsert (insert 1, or increment
+    and return). Each tenant is an issuer with its own sequence. The counter row stays locked
+    until the transaction ends, so concurrent issuers of the tenant queue behind it: no
+    duplicates, and a rolled-back transaction takes its increment with it (no gaps). Flushes
+    (executes), never commits."""
     table = CertificateCounter.__table__
     statement = (
         sqltools.insert(table)
-        .values(year=year, last_number=1)
+        .values(tenant_id=tenant_id, year=year, last_number=1)
         .on_conflict_do_update(
-            index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1}
+            index_elements=[table.c.tenant_id, table.c.year],
+            set_={"last_number": table.c.last_number + 1},
         )
         .returning(table.c.last_number)
     )
     return int(db.session.execute(statement).scalar_one())
 
 
-def format_number(year: int, serial: int) -> str:
-    """`CERT-2026-00042` (prefix from CERT_NUMBER_PREFIX)."""
-    return f"{current_app.config.get('CERT_NUMBER_PREFIX', 'CERT')}-{year}-{serial:05d}"
+PREFIX_RE = re.compile(r"^[A-Z0-9]{1,16}$")
+
+
+def number_prefix(tenant: Tenant | None) -> str:
+    """The tenant's own prefix, else CERT_NUMBER_PREFIX."""
+    if tenant is not None and tenant.certificate_prefix:
+        return tenant.certificate_prefix
+    return current_app.config.get("CERT_NUMBER_PREFIX", "CERT")
+
+
+def format_number(prefix: str, year: int, serial: int) -> str:
+    """`CERT-2026-00042`."""
+    return f"{prefix}-{year}-{serial:05d}"
 
 
 def new_public_token() -> str:
     """192 random bits from the OS CSPRNG, URL-safe (32 characters)."""
     return secrets.token_urlsafe(24)
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL under PUBLIC_BASE_URL, built from the URL map (works in jobs, where there
-    is no request)."""
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return current_app.config.get("PUBLIC_BASE_URL", "") + adapter.build(endpoint, values)
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -146,7 +150,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     )
     try:
         with db.session.begin_nested():
-            serial = next_serial(now.year)
+            serial = next_serial(enrolment.tenant_id, now.year)
             certificate = Certificate(
                 tenant_id=enrolment.tenant_id,
                 org_unit_id=enrolment.org_unit_id,
@@ -154,7 +158,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
                 user_id=enrolment.user_id,
                 path_id=enrolment.path_id,
                 path_version=enrolment.path_version,
-                number=format_number(now.year, serial),
+                number=format_number(number_prefix(tenant), now.year, serial),
                 status=CertificateStatus.ACTIVE,
                 issued_at=now,
                 expires_at=expires_at,
@@ -268,7 +272,11 @@ def store_certificate_pdf(certificate_id: int) -> bool:
         sa.update(Certificate)
         .where(Certificate.id == certificate_id, Certificate.pdf_status != PdfStatus.READY)
         .values(
-            pdf_status=PdfStatus.READY, pdf_key=key, pdf_error=None, pdf_rendered_at=clock.now()
+            pdf_status=PdfStatus.READY,
+            pdf_key=key,
+            pdf_error=None,
+            pdf_rendered_at=clock.now(),
+            pdf_base_url=urls.public_base_url(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -303,6 +311,62 @@ def request_pdf_render(certificate: Certificate, actor: User) -> None:
     )
     db.session.flush()
     defer("render_certificate_pdf", certificate.id, queue="pdf", tenant_id=certificate.tenant_id)
+
+
+def _stale_pdfs(tenant_id: int) -> sa.ColumnElement[bool]:
+    """Stored PDFs of the tenant whose QR code and link point at another base URL."""
+    return sa.and_(
+        Certificate.tenant_id == tenant_id,
+        Certificate.pdf_status == PdfStatus.READY,
+        sa.or_(
+            Certificate.pdf_base_url.is_(None),
+            Certificate.pdf_base_url != urls.public_base_url(),
+        ),
+    )
+
+
+def stale_pdf_count(tenant_id: int) -> int:
+    """How many stored PDFs of the tenant link to another address than today's. Reads only."""
+    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(_stale_pdfs(tenant_id)))
+
+
+def request_stale_pdf_renders(tenant_id: int, actor: User) -> int:
+    """Send every stored PDF of the tenant whose links point at another address back to
+    pending (one set-based UPDATE) and defer one job that renders the pending PDFs of the
+    tenant batch by batch. Returns how many. Flushes, never commits."""
+    from webapp.jobs import defer
+
+    count = db.session.execute(
+        sa.update(Certificate)
+        .where(_stale_pdfs(tenant_id))
+        .values(pdf_status=PdfStatus.PENDING, pdf_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        audit.record(
+            tenant_id,
+            actor,
+            "certificate.pdf_rerender_bulk",
+            "tenant",
+            tenant_id,
+            f"{count} PDFs rendered again with links to {urls.public_base_url()}",
+            count=count,
+        )
+        defer("render_pending_certificate_pdfs", tenant_id, queue="pdf", tenant_id=tenant_id)
+    db.session.flush()
+    return count
+
+
+def pending_pdf_ids(tenant_id: int, limit: int) -> list[int]:
+    """The next `limit` certificates of the tenant whose PDF is pending, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate.id)
+            .where(Certificate.tenant_id == tenant_id, Certificate.pdf_status == PdfStatus.PENDING)
+            .order_by(Certificate.id)
+            .limit(limit)
+        )
+    )
 
 
 def stored_pdf(certificate: Certificate) -> Path | None:

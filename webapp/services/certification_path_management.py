@@ -5,9 +5,11 @@ Functions flush but never commit; they raise DomainError subclasses with safe me
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ from webapp.errors import Conflict, NotAllowed, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
     OPEN_ENROLMENT_STATUSES,
+    Certificate,
+    CertificateStatus,
     CertificationPath,
     Enrolment,
     LearnerTask,
@@ -163,17 +167,68 @@ def validate_for_publishing(path: CertificationPath, definition: dict[str, Any])
     return problems
 
 
-def latest_published_definition(path: CertificationPath) -> dict[str, Any]:
-    """The definition new enrolments get: that of the latest published version."""
-    version = db.session.scalar(
+def snapshot_of(version: PathVersion) -> dict[str, Any]:
+    """The snapshot a new enrolment takes now: the definition of `version` with each quiz at
+    its latest published version (seed 001 §2.2: the latest definition and the latest
+    evaluation versions). Enrolments taken earlier keep theirs. Reads only."""
+    definition = copy.deepcopy(version.definition)
+    quiz_ids = [r["quiz_id"] for r in definition["requirements"] if r.get("quiz_id")]
+    latest = latest_quiz_versions(quiz_ids)
+    for requirement in definition["requirements"]:
+        quiz_version = latest.get(requirement.get("quiz_id"))
+        if quiz_version is not None:
+            requirement["quiz_version_id"] = quiz_version.id
+    return definition
+
+
+def latest_version(path: CertificationPath) -> PathVersion | None:
+    """The programme's latest published version."""
+    return db.session.scalar(
         sa.select(PathVersion)
         .where(PathVersion.path_id == path.id)
         .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
         .limit(1)
     )
-    if version is None:
-        raise Conflict("This programme has not been published.")
-    return version.definition
+
+
+def active_certificate(user: User, path: CertificationPath) -> Certificate | None:
+    """The user's certificate of `path` that is active now (not past its expiry), if any."""
+    now = clock.now()
+    return db.session.scalar(
+        sa.select(Certificate)
+        .where(
+            Certificate.tenant_id == user.tenant_id,
+            Certificate.user_id == user.id,
+            Certificate.path_id == path.id,
+            Certificate.status == CertificateStatus.ACTIVE,
+            sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+        )
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
+
+
+def renewal_opens_at(certificate: Certificate, path: CertificationPath) -> datetime | None:
+    """When the renewal window of an active certificate opens (None: it never expires)."""
+    if certificate.expires_at is None:
+        return None
+    return certificate.expires_at - timedelta(days=path.renewal_window_days)
+
+
+def certified_blocker(certificate: Certificate, path: CertificationPath) -> str | None:
+    """Why an active certificate stops a new enrolment now, as the object of "holds" (None
+    inside its renewal window, where the new enrolment is its renewal)."""
+    opens = renewal_opens_at(certificate, path)
+    if opens is None:
+        return (
+            f"an active certificate of this programme ({certificate.number}) that never expires."
+        )
+    if opens <= clock.now():
+        return None
+    return (
+        f"an active certificate of this programme ({certificate.number}, valid until "
+        f"{certificate.expires_at:%d %b %Y}); renewal opens on {opens:%d %b %Y}."
+    )
 
 
 def open_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
@@ -193,10 +248,13 @@ def enrol(
     *,
     renewal_of: Enrolment | None = None,
 ) -> tuple[Enrolment, bool]:
-    """Enrol `user` into the latest published definition of `path`: freeze the snapshot, create
-    one pending ledger row and one to-do item per requirement. Idempotent: an open enrolment is
-    returned as is (created=False); the partial unique index settles races. Flushes.
-    Raises Conflict (not published), NotAllowed (other tenant)."""
+    """Enrol `user` into the latest published definition of `path` with the latest published
+    version of each quiz: freeze the snapshot, create one pending ledger row and one to-do
+    item per requirement. Idempotent: an open enrolment is returned as is (created=False); the
+    partial unique index settles races. While the user holds an active certificate of the
+    programme a new enrolment is refused, except inside its renewal window, where it becomes
+    the renewal of the certified enrolment. Flushes.
+    Raises Conflict (not published, certified), NotAllowed (other tenant)."""
     if user.tenant_id != path.tenant_id:
         raise NotAllowed("This user cannot be enrolled in this programme.")
     if path.status is not PathStatus.PUBLISHED:
@@ -204,7 +262,17 @@ def enrol(
     existing = open_enrolment(user, path)
     if existing is not None:
         return existing, False
-    snapshot = latest_published_definition(path)
+    if renewal_of is None:
+        certificate = active_certificate(user, path)
+        if certificate is not None:
+            blocker = certified_blocker(certificate, path)
+            if blocker is not None:
+                raise Conflict(f"{user.full_name} already holds {blocker}")
+            renewal_of = db.session.get(Enrolment, certificate.enrolment_id)
+    version = latest_version(path)
+    if version is None:
+        raise Conflict("This programme has not been published.")
+    snapshot = snapshot_of(version)
     now = clock.now()
     enrolment = Enrolment(
         tenant_id=path.tenant_id,
@@ -317,6 +385,8 @@ def validate_programme_fields(
         add("name", "Give the programme a name.")
     elif len(name) > 160:
         add("name", "The name can be at most 160 characters.")
+    elif name_taken(tenant_id, name, path):
+        add("name", "Another programme already has this name.")
     slug = (data.get("slug") or "").strip()
     if not SLUG_RE.match(slug) or len(slug) > 80:
         add("slug", "Use lowercase letters, digits and single hyphens (at most 80 characters).")
@@ -347,6 +417,23 @@ def validate_programme_fields(
         if unit is None:
             add("org_unit_id", "Choose an org unit of your organisation.")
     return problems
+
+
+def name_taken(tenant_id: int, name: str, path: CertificationPath | None = None) -> bool:
+    """Whether another programme of the tenant has this name (ignoring case; the database's
+    unique (tenant_id, name) constraint settles exact clashes under races)."""
+    return (
+        db.session.scalar(
+            sa.select(CertificationPath.id)
+            .where(
+                CertificationPath.tenant_id == tenant_id,
+                sa.func.lower(CertificationPath.name) == name.strip().lower(),
+                CertificationPath.id != (path.id if path is not None and path.id else -1),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def validate_requirement_fields(
@@ -501,9 +588,16 @@ def _apply_programme(
                 value = value.strip()
             setattr(path, field, value)
     path.updated_at = clock.now()
-    if path.id is None:
-        db.session.add(path)
-        db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(path)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # A concurrent request took the name or slug after the checks above.
+        raise ValidationFailed(
+            "Please correct the highlighted fields.",
+            {"name": ["Another programme already has this name or slug."]},
+        ) from None
     path.prerequisites = prerequisites
     path.skills = _skills_by_name(path.tenant_id, data.get("skill_names") or [])
     db.session.flush()
@@ -725,15 +819,15 @@ def visible_to(user: User):
 
 
 def certified_path_ids(user: User) -> set[int]:
-    """Programmes of which the user holds an active certificate."""
-    from webapp.models import Certificate, CertificateStatus
-
+    """Programmes of which the user holds a certificate that is active now (one past its
+    expiry counts as expired even before the daily job has marked it)."""
     return set(
         db.session.scalars(
             sa.select(Certificate.path_id).where(
                 Certificate.tenant_id == user.tenant_id,
                 Certificate.user_id == user.id,
                 Certificate.status == CertificateStatus.ACTIVE,
+                sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
             )
         )
     )
@@ -749,10 +843,24 @@ def enrolment_blockers(
     if not path.self_enrolment:
         blockers.append("Enrolment in this programme is arranged by your administrator.")
     certified = certified_path_ids(user) if certified is None else certified
+    if path.id in certified:
+        certificate = active_certificate(user, path)
+        blocker = certified_blocker(certificate, path) if certificate is not None else None
+        if blocker is not None:
+            blockers.append(f"You already hold {blocker}")
     missing = [p.name for p in path.prerequisites if p.id not in certified]
     if missing:
         blockers.append(f"It requires an active certificate of: {', '.join(missing)}.")
     return blockers
+
+
+def renewable_certificate(user: User, path: CertificationPath) -> Certificate | None:
+    """The user's active certificate of `path` whose renewal window is open now (enrolling
+    then renews it)."""
+    certificate = active_certificate(user, path)
+    if certificate is None or certified_blocker(certificate, path) is not None:
+        return None
+    return certificate
 
 
 def self_enrol(user: User, path: CertificationPath) -> tuple[Enrolment, bool]:

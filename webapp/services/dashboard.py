@@ -27,6 +27,7 @@ class EnrolmentSummary:
     total: int
     next_step: str | None
     renews_expiry: datetime | None = None
+    certificate: Certificate | None = None
 
     @property
     def percent(self) -> int:
@@ -34,8 +35,9 @@ class EnrolmentSummary:
 
 
 def enrolment_summaries(user: User) -> list[EnrolmentSummary]:
-    """The user's enrolments with "n of m mandatory requirements met" from the ledger and the
-    next step (first pending requirement in order). Three queries whatever the count."""
+    """The user's enrolments with "n of m mandatory requirements met" from the ledger, the
+    next step (first pending requirement in order) and the certificate issued for it. Four
+    queries whatever the count."""
     enrolments = db.session.scalars(
         sa.select(Enrolment)
         .where(
@@ -60,9 +62,20 @@ def enrolment_summaries(user: User) -> list[EnrolmentSummary]:
         .order_by(RequirementProgress.enrolment_id, RequirementProgress.sort_order)
     ).all()
     renewal_expiry = _renewed_certificate_expiry(user, enrolments)
+    issued = {
+        c.enrolment_id: c
+        for c in db.session.scalars(
+            sa.select(Certificate).where(
+                Certificate.tenant_id == user.tenant_id, Certificate.enrolment_id.in_(ids)
+            )
+        )
+    }
+    rows_of: dict[int, list] = {}
+    for row in rows:
+        rows_of.setdefault(row.enrolment_id, []).append(row)
     summaries = []
     for enrolment in enrolments:
-        mine = [r for r in rows if r.enrolment_id == enrolment.id]
+        mine = rows_of.get(enrolment.id, [])
         mandatory = [r for r in mine if r.is_mandatory]
         titles = {
             str(r["requirement_id"]): r["title"]
@@ -76,6 +89,7 @@ def enrolment_summaries(user: User) -> list[EnrolmentSummary]:
                 total=len(mandatory),
                 next_step=titles.get(str(next_row.requirement_id)) if next_row else None,
                 renews_expiry=renewal_expiry.get(enrolment.renewal_of_enrolment_id),
+                certificate=issued.get(enrolment.id),
             )
         )
     return summaries

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from webapp import clock
+from webapp import clock, urls
 from webapp.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -44,6 +44,7 @@ from webapp.models import (
 from webapp.services import audit, mail, notifications, orchestration
 from webapp.services import certification_path_management as paths
 from webapp.storage import get_storage, save_in_transaction
+from webapp.urls import path_for
 
 MB = 1024 * 1024
 MAX_FILES = 10
@@ -776,17 +777,11 @@ def _audit(
 # --- Notifications -------------------------------------------------------------------------
 
 
-def path_for(endpoint: str, **values: Any) -> str:
-    """The path of an endpoint, built without a request (services also run in jobs)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
 def _tell(user: User, kind: str, title: str, body: str, path: str, *, dedupe_key: str) -> None:
     """In-app notification (relative link) and the same message by e-mail (absolute link)."""
     note = notifications.notify(user, kind, title, body, path, dedupe_key=dedupe_key, email=False)
     if note is not None:
-        base = current_app.config.get("PUBLIC_BASE_URL") or ""
-        mail.queue_email(user, title, f"{body}\n\n{base}{path}")
+        mail.queue_email(user, title, f"{body}\n\n{urls.absolute(path)}")
 
 
 def notify_reviewers(subject: Subject) -> int:

@@ -374,7 +374,7 @@ class _Plan:
 
 
 def check_document(
-    tenant: Tenant, document: dict[str, Any], slug: str | None = None
+    tenant: Tenant, document: dict[str, Any], slug: str | None = None, name: str | None = None
 ) -> tuple[_Problems, _Plan | None]:
     """Every problem of `document` for an import into `tenant`, by JSON path, and the plan
     of what to create (None when there are problems). Reads only."""
@@ -394,7 +394,7 @@ def check_document(
         # Another kind of file: the rest of its contents means nothing here.
         return _Problems({k: v for k, v in problems.items() if k.startswith("$.format")}), None
     programme, skills, prerequisites = _check_programme(
-        tenant, top.get("programme"), slug, problems
+        tenant, top.get("programme"), slug, name, problems
     )
     quizzes = _check_quizzes(top.get("quizzes"), problems)
     requirements = _check_requirements(tenant, top.get("requirements"), quizzes, problems)
@@ -404,15 +404,17 @@ def check_document(
 
 
 def _check_programme(
-    tenant: Tenant, value: Any, slug: str | None, problems: _Problems
+    tenant: Tenant, value: Any, slug: str | None, name: str | None, problems: _Problems
 ) -> tuple[dict[str, Any], list[str], list[CertificationPath]]:
     base = "$.programme"
     if value is None:
         return {}, [], []
     clean = _check_object(value, base, PROGRAMME_SPEC, problems) or {}
-    if slug is not None:
-        problems.pop(_join(base, "slug"), None)
-        clean["slug"] = slug
+    # The importer may give a new slug and a new name (both are unique per tenant).
+    for key, replacement in (("slug", slug), ("name", name)):
+        if replacement is not None:
+            problems.pop(_join(base, key), None)
+            clean[key] = replacement
     data = {
         "name": (clean.get("name") or "").strip(),
         "slug": (clean.get("slug") or "").strip(),
@@ -590,15 +592,19 @@ def import_programme(
     document: dict[str, Any] | bytes | str,
     *,
     slug: str | None = None,
+    name: str | None = None,
 ) -> CertificationPath:
     """Create a draft programme in `tenant` from a document (or the raw text of a file): its
     skills (reusing those of the same name), its quizzes (each published) and requirements in
-    order, prerequisites by slug; `slug` replaces the document's slug. Checks everything first.
+    order, prerequisites by slug; `slug` and `name` replace the document's (both are unique per
+    tenant). Checks everything first.
     Raises ValidationFailed with every problem by JSON path, changing nothing. Flushes, never
     commits."""
     if not isinstance(document, dict):
         document = parse_document(document)
-    problems, plan = check_document(tenant, document, (slug or "").strip() or None)
+    problems, plan = check_document(
+        tenant, document, (slug or "").strip() or None, (name or "").strip() or None
+    )
     if plan is None:
         count = problems.count()
         noun = "problem" if count == 1 else "problems"

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp import sqltools
+from webapp import sqltools, urls
 from webapp.extensions import db
 from webapp.models import (
     Certificate,
@@ -38,6 +38,7 @@ from webapp.models import (
     TaskStatus,
     User,
 )
+from webapp.services import certification_path_management as paths
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +286,7 @@ def _insert_renewals(
 ) -> int:
     users = User.__table__
     renewal = ENROLMENTS.alias("renewal")
-    snapshot = dict(version.definition)
+    snapshot = paths.snapshot_of(version)  # quizzes at their latest published versions
     source = (
         sa.select(
             CERTS.c.tenant_id,
@@ -460,14 +461,15 @@ def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
     return len(queued)
 
 
-def _verify_link() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL", "")
+def _verify_prefix() -> str:
+    """The absolute verification URL without its token (SQL appends each certificate's)."""
+    return urls.public_url("certificates.verify", token="x")[:-1]  # noqa: S106 (a placeholder)
 
 
 def _notify_renewals(
     enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
 ) -> None:
-    link = f"{_verify_link()}/certs/programs/{path.slug}"
+    link = urls.public_url("programs.detail", slug=path.slug)
     rows = sa.select(
         ENROLMENTS.c.tenant_id,
         ENROLMENTS.c.user_id,
@@ -493,22 +495,22 @@ def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
 
 def _notice_rows(ids: list[int], title: str, body: str, key_suffix: str | None, as_of: datetime):
     """One reminder row per certificate in `ids`; the key `cert-<id>-<suffix>` makes it once."""
-    paths = CertificationPath.__table__
+    programmes = CertificationPath.__table__
     key = sa.literal("cert-") + sa.cast(CERTS.c.id, sa.String) + sa.literal(f"-{key_suffix}")
     return (
         sa.select(
             CERTS.c.tenant_id,
             CERTS.c.user_id,
-            sa.literal(title) + paths.c.name,
+            sa.literal(title) + programmes.c.name,
             sa.literal(body),
-            sa.literal(f"{_verify_link()}/certs/verify/") + CERTS.c.public_token,
+            sa.literal(_verify_prefix()) + CERTS.c.public_token,
             key,
             sa.literal(
                 "certificate_expired" if key_suffix == "expired" else "certificate_expiring"
             ),
             sa.literal(as_of, type_=CERTS.c.issued_at.type),
         )
-        .join(paths, paths.c.id == CERTS.c.path_id)
+        .join(programmes, programmes.c.id == CERTS.c.path_id)
         .where(CERTS.c.id.in_(ids))
     )
 
