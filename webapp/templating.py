@@ -9,6 +9,7 @@ from flask import Flask
 from flask_login import current_user
 
 from webapp import clock
+from webapp.services import grading
 
 
 def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
@@ -24,10 +25,27 @@ def humanize_enum(value: Any) -> str:
     return str(raw).replace("_", " ").capitalize() if raw is not None else ""
 
 
+def format_score(value: Any, places: int = 2) -> str:
+    """`|score`: points, a score or a percentage rounded half-up ("3.67", "7.5", "2"); "—"
+    when there is none yet."""
+    return grading.display_number(value, places) if value is not None else "—"
+
+
+def pluralize(count: Any, singular: str, plural: str | None = None) -> str:
+    """`|plural`: a count with its noun, `{{ n|plural('minute') }}` -> "1 minute", "5 minutes";
+    an irregular plural as the second argument (`plural('person', 'people')`). The noun may be
+    a phrase ending in it (`plural('more approval')`). Points and scores are shown as `|score`
+    shows them, and the noun agrees with what is shown ("1 point", "1.5 points")."""
+    shown = grading.display_number(count)
+    return f"{shown} {singular if shown == '1' else plural or singular + 's'}"
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["humanize"] = humanize_enum
+    app.jinja_env.filters["score"] = format_score
+    app.jinja_env.filters["plural"] = pluralize
     app.jinja_env.globals["now"] = clock.now
 
     @app.context_processor

@@ -1,6 +1,8 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
+  // Scripts run: show what is only true with them (.js-only, e.g. "saved as you go").
+  document.documentElement.classList.add("js");
   // Copy buttons: <button data-copy="text">.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");

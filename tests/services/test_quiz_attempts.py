@@ -228,7 +228,7 @@ def test_partial_credit_below_the_pass_mark_fails_with_the_exact_percentage(tena
     # 1 + 1 (half of q2) + 1 + 1 + 0 = 4 of 6 points.
     attempt = take(learner, enrolment, rid, {**RIGHT, "q2": ["a"], "q5": ["1"]})
     result = evaluation.attempt_result(attempt)
-    assert result.score == "4 of 6" and result.percent == "66.66" and not result.passed
+    assert result.score == "4 of 6" and result.percent == "66.67" and not result.passed
 
 
 @pytest.mark.parametrize(

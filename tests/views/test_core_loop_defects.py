@@ -12,11 +12,22 @@ from tests.factories import (
     published_path,
     quiz_path,
 )
-from webapp.errors import Conflict, NotAllowed
+from tests.quizdata import WRONG, enrolled_learner
+from webapp.errors import Conflict, NotAllowed, NotFound
 from webapp.extensions import db
-from webapp.models import Certificate, Enrolment, EnrolmentStatus, ProgressStatus, Role
+from webapp.models import (
+    AttemptGrant,
+    AuditEvent,
+    Certificate,
+    Enrolment,
+    EnrolmentStatus,
+    Notification,
+    ProgressStatus,
+    Role,
+)
+from webapp.services import attempt_grants, orchestration, recertification
+from webapp.services import automated_evaluation as evaluation
 from webapp.services import certification_path_management as paths
-from webapp.services import orchestration, recertification
 
 
 @pytest.fixture
@@ -137,7 +148,7 @@ def test_quiz_publish_page_says_which_enrolments_get_the_new_version(client, log
     path = quiz_path(tenant, name="Forklift")
     quiz = path.requirements[0].quiz
     paths.enrol(UserFactory(tenant=tenant), path)
-    quiz.has_draft_changes = True
+    quiz.has_draft_changes, quiz.latest_version_number = True, 1
     db.session.flush()
     login(admin)
     html = client.get(f"/certs/admin/quizzes/{quiz.id}/publish").get_data(as_text=True)
@@ -178,7 +189,7 @@ def test_admins_get_the_same_rule_with_a_clear_message(app, tenant, admin):
 
 def test_a_certificate_that_never_expires_blocks_for_good(app, tenant):
     certificate = issued_certificate(tenant, validity_days=None)
-    with pytest.raises(NotAllowed, match="never expires"):
+    with pytest.raises(NotAllowed, match="never expiring"):
         paths.self_enrol(certificate.user, certificate.path)
 
 
@@ -251,3 +262,127 @@ def test_a_certificate_past_its_expiry_no_longer_counts_as_active(app, clock, te
     clock.advance(days=31)  # the daily job has not marked it expired yet
     assert db.session.get(Certificate, certificate.id).status.value == "active"
     assert paths.certified_path_ids(certificate.user) == set()
+
+
+# --- 11. Maximum attempts used: who can help, and extra attempts ---------------------------
+
+
+def used_up(tenant, max_attempts=2):
+    """A learner who failed every allowed attempt (no cooldown)."""
+    learner, enrolment, rid = enrolled_learner(
+        tenant, settings={"max_attempts": max_attempts, "cooldown_min": 0}
+    )
+    for _ in range(max_attempts):
+        attempt, _ = evaluation.start_attempt(learner, enrolment, rid)
+        evaluation.submit_attempt(attempt, learner, WRONG)
+    return learner, enrolment, rid
+
+
+def requirement_url(enrolment, rid) -> str:
+    return f"/certs/programs/{enrolment.path.slug}/requirements/{rid}"
+
+
+def grant_url(enrolment, rid) -> str:
+    return f"/certs/admin/enrolments/{enrolment.id}/requirements/{rid}/attempts"
+
+
+def test_a_learner_out_of_attempts_is_told_who_can_help_and_can_ask(client, login, tenant, admin):
+    learner, enrolment, rid = used_up(tenant)
+    UserFactory(tenant=tenant, role=Role.ADMIN, active=False, full_name="Gone Admin")
+    login(learner)
+    html = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
+    assert "You have used all 2 attempts of this quiz." in html
+    assert f'{admin.full_name} (<a href="mailto:{admin.email}">' in html
+    assert "Gone Admin" not in html
+    assert "Ask for more attempts" in html and "Start quiz" not in html
+    ask = f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/ask-for-attempts"
+    assert client.post(ask).status_code == 303
+    client.post(ask)  # asking twice tells nobody twice
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "attempts_requested")
+    ).all()
+    assert [n.user_id for n in notes] == [admin.id]
+    assert notes[0].link.endswith(grant_url(enrolment, rid))
+
+
+def test_asking_with_attempts_left_is_refused(client, login, tenant, admin):
+    learner, enrolment, rid = enrolled_learner(tenant, settings={"max_attempts": 3})
+    login(learner)
+    ask = f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/ask-for-attempts"
+    response = client.post(ask)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "no extra attempts are needed" in page
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_an_admin_grants_extra_attempts_audited_and_shown_to_the_learner(
+    client, login, tenant, admin
+):
+    learner, enrolment, rid = used_up(tenant)
+    login(admin)
+    page = client.get(grant_url(enrolment, rid)).get_data(as_text=True)
+    assert "2 attempts used of 2" in page and "None so far." in page
+    response = client.post(
+        grant_url(enrolment, rid), data={"extra_attempts": "2", "reason": "Retook the course."}
+    )
+    assert response.status_code == 303
+    grant = db.session.scalar(sa.select(AttemptGrant))
+    assert (grant.user_id, grant.extra_attempts, grant.granted_by_id) == (learner.id, 2, admin.id)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "quiz.attempts_granted")
+    )
+    assert event.object_id == enrolment.id and event.data["extra_attempts"] == 2
+    page = client.get(grant_url(enrolment, rid)).get_data(as_text=True)
+    assert "(the quiz allows 2, 2 granted)" in page and "Retook the course." in page
+    state = evaluation.requirement_state(learner, enrolment, rid)
+    assert (state.max_attempts, state.attempts_left, state.blocker) == (4, 2, None)
+    client.post("/auth/logout")
+    login(learner)
+    html = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
+    assert "Start quiz" in html
+    assert "An administrator granted you 2 more attempts on 15 Jun 2026: Retook the course." in html
+    assert db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == learner.id, Notification.kind == "attempts_granted"
+        )
+    )
+
+
+@pytest.mark.parametrize("extra", ["0", "21", "many", ""])
+def test_a_bad_number_of_attempts_is_refused_and_changes_nothing(
+    client, login, tenant, admin, extra
+):
+    _, enrolment, rid = used_up(tenant)
+    login(admin)
+    response = client.post(grant_url(enrolment, rid), data={"extra_attempts": extra})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "extra attempts" in html and 'class="field-error"' in html
+    assert db.session.scalar(sa.select(sa.func.count(AttemptGrant.id))) == 0
+
+
+def test_grants_need_a_limited_quiz_and_an_open_enrolment(app, tenant, admin):
+    learner, enrolment, rid = enrolled_learner(tenant)  # no attempt limit
+    with pytest.raises(Conflict, match="no attempt limit"):
+        attempt_grants.grant_attempts(enrolment, rid, admin, 1)
+    with pytest.raises(NotFound):
+        attempt_grants.grant_attempts(
+            enrolment, enrolment.program_snapshot["requirements"][1]["requirement_id"], admin, 1
+        )
+    assert db.session.scalar(sa.select(sa.func.count(AttemptGrant.id))) == 0
+
+
+def test_grant_pages_of_other_tenants_or_other_requirements_answer_404(
+    client, login, tenant, admin
+):
+    _, enrolment, rid = used_up(tenant)
+    login(UserFactory(role=Role.ADMIN))  # another tenant
+    assert client.get(grant_url(enrolment, rid)).status_code == 404
+    assert client.post(grant_url(enrolment, rid), data={"extra_attempts": "1"}).status_code == 404
+    client.post("/auth/logout")
+    login(admin)
+    content = enrolment.program_snapshot["requirements"][1]["requirement_id"]
+    assert client.get(grant_url(enrolment, content)).status_code == 404
+    client.post("/auth/logout")
+    login(UserFactory(tenant=tenant, role=Role.MENTOR))
+    assert client.get(grant_url(enrolment, rid)).status_code == 403

@@ -106,6 +106,12 @@ def quiz_urls(other_tenant):
     keys = f"/certs/admin/quizzes/{version.quiz_id}/versions/{version.id}"
     return {
         "quiz.start": ("POST", f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/start"),
+        "quiz.ask_for_attempts": (
+            "POST",
+            f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/ask-for-attempts",
+        ),
+        "admin.attempt_grant": f"/certs/admin/enrolments/{enrolment.id}/requirements/{rid}"
+        "/attempts",
         "quiz.attempt": quiz,
         "quiz.save": ("POST", f"{quiz}/save"),
         "quiz.answer": ("POST", f"{quiz}/answers/q1"),

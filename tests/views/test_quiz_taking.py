@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from tests.factories import TenantFactory, UserFactory
 from tests.quizdata import QUESTIONS, RIGHT, SECRETS, WRONG, enrolled_learner
 from webapp.extensions import db
-from webapp.models import Evaluation, EvaluationScoreVersion, EvaluationStatus, ProgressStatus
+from webapp.models import (
+    Evaluation,
+    EvaluationScoreVersion,
+    EvaluationStatus,
+    ProgressStatus,
+    Role,
+)
 from webapp.services import automated_evaluation as evaluation
 
 
@@ -122,6 +128,19 @@ def test_attempts_left_awaiting_a_mentor_and_met_are_shown(client, tenant, login
     html = client.get(requirement_url(enrolment2, rid2)).get_data(as_text=True)
     assert "Waiting for a mentor." in html and "Start quiz" not in html
     assert "Passed, waiting for a mentor" in html
+
+
+def test_the_requirement_page_says_one_question_minute_and_attempt_in_the_singular(
+    client, tenant, login
+):
+    learner, enrolment, rid = enrolled_learner(
+        tenant, questions=[QUESTIONS[0]], settings={"time_limit_min": 1, "max_attempts": 1}
+    )
+    login(learner)
+    html = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
+    assert "1 question · time limit 1 minute · at most 1 attempt." in html
+    page = client.get(start(client, enrolment, rid)).get_data(as_text=True)
+    assert "(1 point)" in page
 
 
 def test_the_requirement_page_needs_the_same_queries_for_many_attempts(
@@ -259,6 +278,71 @@ def test_the_plain_form_saves_the_page_and_moves_between_pages(client, tenant, l
     }
 
 
+def test_without_javascript_the_attempt_page_offers_save_answers_and_says_when_they_are_saved(
+    client, setup
+):
+    _, enrolment, rid = setup
+    url = start(client, enrolment, rid)
+    html = client.get(url).get_data(as_text=True)  # one page: no Previous / Next buttons
+    assert "Page 1 of 1" in html and "Next page" not in html
+    noscript = re.findall(r"<noscript>(.*?)</noscript>", html, re.DOTALL)
+    assert any(
+        re.search(r'<button type="submit"[^>]* name="go" value="1"[^>]*>Save answers</button>', n)
+        for n in noscript
+    )
+    assert any(
+        "your answers are saved when you press Save answers or Submit answers." in n
+        for n in noscript
+    )
+    # The autosave sentence is only for pages where app.js runs (it marks <html> as "js").
+    assert '<span class="js-only"> · your answers are saved as you go.</span>' in html
+    assert html.count("saved as you go") == 1
+    with client.get("/static/js/app.js") as script:
+        assert 'classList.add("js")' in script.get_data(as_text=True)
+
+
+def test_without_javascript_a_multi_page_attempt_names_the_buttons_that_save(client, tenant, login):
+    questions = [dict(q, id=f"{q['id']}{n}") for n in ("", "b") for q in QUESTIONS]
+    learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
+    login(learner)
+    url = start(client, enrolment, rid)
+    html = client.get(f"{url}?page=2").get_data(as_text=True)
+    noscript = "".join(re.findall(r"<noscript>(.*?)</noscript>", html, re.DOTALL))
+    assert 'name="go" value="2"' in noscript and ">Save answers</button>" in noscript
+    assert "saved when you press Save answers, Previous page, Next page or Submit" in noscript
+
+
+def test_save_answers_without_javascript_saves_the_page_and_comes_back_to_it(client, setup):
+    _, enrolment, rid = setup
+    url = start(client, enrolment, rid)
+    saved = client.post(f"{url}/save", data={"page": "1", "go": "1", **form(RIGHT)})
+    assert saved.status_code == 303 and saved.headers["Location"] == f"{url}?page=1"
+    assert attempt_of(url).answers == {
+        "q1": "a",
+        "q2": ["a", "b"],
+        "q3": False,
+        "q4": "zebra-assembly-point",
+        "q5": "98764.6",
+    }
+    html = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Your answers on this page are saved." in html
+    assert "5 of 5 answered" in html and 'value="zebra-assembly-point"' in html
+    # The confirmation is shown once, not again on the next visit.
+    assert "Your answers on this page are saved." not in client.get(url).get_data(as_text=True)
+
+
+def test_saving_with_htmx_flashes_nothing(client, setup):
+    _, enrolment, rid = setup
+    url = start(client, enrolment, rid)
+    saved = client.post(
+        f"{url}/save", data={"page": "1", "go": "1", **form(RIGHT)}, headers=hx("attempt-page")
+    )
+    assert saved.status_code == 204 and attempt_of(url).answers["q1"] == "a"
+    with client.session_transaction() as session:
+        assert not session.get("_flashes")
+    assert "Your answers on this page are saved." not in client.get(url).get_data(as_text=True)
+
+
 def test_a_malformed_page_is_refused_whole_with_the_input_kept(client, setup):
     _, enrolment, rid = setup
     url = start(client, enrolment, rid)
@@ -304,7 +388,7 @@ def test_results_show_per_question_feedback_when_the_quiz_allows(client, setup):
     url = start(client, enrolment, rid)
     client.post(f"{url}/submit", data=form({**RIGHT, "q2": ["a"], "q5": ["1"]}))
     html = client.get(f"{url}/result").get_data(as_text=True)
-    assert "Not passed" in html and "4 of 6" in html and "66.66%" in html
+    assert "Not passed" in html and "4 of 6" in html and "66.67%" in html
     assert "partly correct" in html and "(1 of 2 points)" in html
     assert "Correct answer: 98765 ± 0.5" in html and "EXPLANATION-EXITS" in html
     assert "You can start your next attempt at" in html
@@ -321,7 +405,7 @@ def test_results_show_the_score_only_when_the_quiz_says_so(client, tenant, login
         assert secret not in html
 
 
-def test_a_fail_is_never_displayed_as_the_pass_mark(client, tenant, login):
+def test_a_fail_just_under_the_pass_mark_is_shown_rounded_half_up(client, tenant, login):
     questions = [
         {**QUESTIONS[2], "id": "a", "points": "80"},
         {**QUESTIONS[2], "id": "b", "points": "20.01"},
@@ -332,6 +416,52 @@ def test_a_fail_is_never_displayed_as_the_pass_mark(client, tenant, login):
     client.post(f"{url}/submit", data={"answer-a": "false", "answer-b": "true"})
     html = client.get(f"{url}/result").get_data(as_text=True)
     assert "Not passed" in html and "79.99%" in html and "80%</strong>" not in html
+
+
+def eleven_thirds_of_four_points() -> list[dict]:
+    """Two questions: 3 points, then 1 point where two of three correct options earn 2/3."""
+    partial = {
+        "id": "b",
+        "type": "multiple",
+        "scoring": "partial",
+        "prompt": "Pick the three primary colours.",
+        "points": 1,
+        "options": [{"id": o, "text": f"Colour {o}"} for o in "abcd"],
+        "correct": ["a", "b", "c"],
+    }
+    return [{**QUESTIONS[0], "id": "a", "points": 3}, partial]
+
+
+ELEVEN_THIRDS = {"answer-a": "a", "answer-b": ["a", "b"]}  # 11/3 of 4 points: 91.666… %
+
+
+def test_scores_points_and_percentages_are_rounded_half_up(client, tenant, login):
+    learner, enrolment, rid = enrolled_learner(tenant, questions=eleven_thirds_of_four_points())
+    login(learner)
+    url = start(client, enrolment, rid)
+    client.post(f"{url}/submit", data=ELEVEN_THIRDS)
+    html = client.get(f"{url}/result").get_data(as_text=True)
+    assert "<strong>3.67 of 4 points</strong>" in html and "<strong>91.67%</strong>" in html
+    assert "(3 of 3 points)" in html and "(0.67 of 1 point)" in html
+    assert "3.66" not in html and "91.66" not in html
+    page = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
+    assert "<td>91.67%</td>" in page and "with 91.67%" in page
+
+
+def test_the_mentor_review_of_an_attempt_rounds_the_same_way(client, tenant, login):
+    learner, enrolment, rid = enrolled_learner(
+        tenant, questions=eleven_thirds_of_four_points(), requires_peer_validation=True
+    )
+    login(learner)
+    url = start(client, enrolment, rid)
+    client.post(f"{url}/submit", data=ELEVEN_THIRDS)
+    assert attempt_of(url).status is EvaluationStatus.AWAITING_VALIDATION
+    client.post("/auth/logout")
+    login(UserFactory(tenant=tenant, role=Role.MENTOR))
+    html = client.get(f"/certs/reviews/attempts/{attempt_of(url).id}").get_data(as_text=True)
+    assert "91.67% (3.67 of 4 points)" in html
+    assert "3 of 3 points" in html and "0.67 of 1 point ·" in html
+    assert "2/3" not in html and "point(s)" not in html
 
 
 # --- Deadline ----------------------------------------------------------------------------------

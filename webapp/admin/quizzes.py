@@ -22,6 +22,7 @@ from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Quiz, QuizStatus
 from webapp.services import automated_evaluation as evaluation
+from webapp.services import certification_path_management as paths
 from webapp.services import grading
 
 TEMPLATES = "admin/quizzes/"
@@ -266,4 +267,11 @@ def quiz_publish(quiz_id: int):
         flash(f"Version {version.number} published.", "success")
         return htmx.see_other(url_for("admin.quiz_editor", quiz_id=quiz.id))
     problems = evaluation.publish_problems(quiz)
-    return _render("quiz_publish.html", quiz=quiz, form=form, problems=problems, refused=False)
+    return _render(
+        "quiz_publish.html",
+        quiz=quiz,
+        form=form,
+        problems=problems,
+        refused=False,
+        usage=paths.quiz_usage(quiz.tenant_id, quiz.id),
+    )

@@ -27,6 +27,7 @@ def home():
 
 # Route modules attach their views to `bp` on import.
 from webapp.admin import (  # noqa: E402, F401
+    attempts,
     certificates,
     outbox,
     programmes,

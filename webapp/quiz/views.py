@@ -1,5 +1,6 @@
 """Quiz taking: start an attempt from a quiz requirement, answer (saved at once with htmx, or
-as a plain form), move between pages, submit, and read the results.
+as a plain form: "Save answers", Previous / Next), move between pages, submit, and read the
+results.
 
 htmx asks for fragments by target id: `attempt-page` (a page of questions, with the question
 list swapped out of band) and `saved-<question id>` (the "saved" note after an answer). Plain
@@ -20,8 +21,8 @@ from webapp.errors import Conflict, DomainError, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Enrolment, Evaluation, EvaluationStatus
 from webapp.quiz import forms
+from webapp.services import attempt_grants, grading
 from webapp.services import automated_evaluation as evaluation
-from webapp.services import grading
 
 bp = Blueprint("quiz", __name__, url_prefix="/certs/quiz")
 
@@ -37,6 +38,7 @@ def quiz_template_helpers() -> dict[str, Any]:
         "quiz_requirement_state": _requirement_state,
         "format_moment": evaluation.format_moment,
         "attempt_percent": _attempt_percent,
+        "tenant_admins": lambda: attempt_grants.admins_of(current_user.tenant_id),
     }
 
 
@@ -52,7 +54,9 @@ def _requirement_state(
 
 
 def _attempt_percent(attempt: Evaluation) -> str:
-    return grading.display_percent(Fraction(attempt.percent or 0))
+    # The stored percentage is cut at 4 decimals; rounding that half-up to 2 gives what the
+    # exact fraction gives, as every 2-decimal rounding boundary has 3 decimals.
+    return grading.display_number(Fraction(attempt.percent or 0))
 
 
 def _own_enrolment(enrolment_id: int) -> Enrolment:
@@ -135,6 +139,26 @@ def start(enrolment_id: int, requirement_id: int):
     return htmx.see_other(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
+@bp.post("/enrolments/<int:enrolment_id>/requirements/<int:requirement_id>/ask-for-attempts")
+def ask_for_attempts(enrolment_id: int, requirement_id: int):
+    enrolment = _own_enrolment(enrolment_id)
+    try:
+        told = attempt_grants.request_more_attempts(current_user, enrolment, requirement_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            "Your administrators have been asked for more attempts; you will be notified."
+            if told
+            else "Your administrators have already been asked; you will be notified.",
+            "success",
+        )
+    return htmx.see_other(_requirement_url(enrolment, requirement_id))
+
+
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
@@ -161,7 +185,10 @@ def save(attempt_id: int):
     except Conflict:
         return _finished(attempt)
     db.session.commit()
-    url = url_for("quiz.attempt", attempt_id=attempt.id, page=forms.target_page(request.form))
+    page = forms.target_page(request.form)
+    if page == forms.current_page(request.form) and not htmx.is_htmx():
+        flash("Your answers on this page are saved.", "success")  # "Save answers", no JS
+    url = url_for("quiz.attempt", attempt_id=attempt.id, page=page)
     return htmx.see_other(url, target=ATTEMPT_TARGET)
 
 

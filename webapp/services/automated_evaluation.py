@@ -24,6 +24,7 @@ from webapp import clock
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
+    AttemptGrant,
     Enrolment,
     EnrolmentStatus,
     Evaluation,
@@ -621,6 +622,7 @@ class QuizState:
     retry_at: datetime | None  # the cooldown after a failed attempt ends then
     blocker: str | None  # why no new attempt can start now
     now: datetime
+    grants: tuple[AttemptGrant, ...] = ()  # extra attempts an admin granted, oldest first
 
     @property
     def question_count(self) -> int:
@@ -630,7 +632,15 @@ class QuizState:
 
     @property
     def max_attempts(self) -> int | None:
-        return self.settings.get("max_attempts")
+        """The quiz's limit plus the extra attempts granted to this learner (None: no limit)."""
+        limit = self.settings.get("max_attempts")
+        if limit is None:
+            return None
+        return limit + self.extra_attempts
+
+    @property
+    def extra_attempts(self) -> int:
+        return sum(grant.extra_attempts for grant in self.grants)
 
     @property
     def attempts_used(self) -> int:
@@ -670,9 +680,9 @@ def requirement_state(
     user: User, enrolment: Enrolment, requirement_id: int, now: datetime | None = None
 ) -> QuizState:
     """The learner's state for one quiz requirement of their enrolment: attempt in progress,
-    attempts used and left, cooldown end, and the reason a new attempt cannot start (three
-    queries whatever the number of attempts). Raises NotFound (not the user's enrolment or not
-    a quiz requirement). Reads only, never commits."""
+    attempts used and left (with any extra attempts an admin granted), cooldown end, and the
+    reason a new attempt cannot start (four queries whatever the number of attempts). Raises
+    NotFound (not the user's enrolment or not a quiz requirement). Reads only, never commits."""
     if enrolment.user_id != user.id or enrolment.tenant_id != user.tenant_id:
         raise NotFound("There is no such enrolment.")
     now = now or clock.now()
@@ -696,6 +706,7 @@ def requirement_state(
             RequirementProgress.requirement_id == requirement_id,
         )
     )
+    grants = tuple(attempt_grants(enrolment.id, requirement_id))
 
     def mine(attempt: Evaluation) -> bool:
         return attempt.enrolment_id == enrolment.id and attempt.requirement_id == requirement_id
@@ -713,6 +724,7 @@ def requirement_state(
         retry_at=retry_at,
         blocker=None,
         now=now,
+        grants=grants,
     )
     blocker = _start_blocker(state, enrolment, running)
     return dataclasses.replace(state, blocker=blocker)
@@ -753,10 +765,26 @@ def _start_blocker(
     if running is not None and state.in_progress is None and not is_overdue(running, state.now):
         return "You have an attempt of this quiz in progress in another programme; finish it first."
     if state.attempts_left == 0:
+        if state.max_attempts == 1:
+            return "You have used your only attempt of this quiz."
         return f"You have used all {state.max_attempts} attempts of this quiz."
     if state.retry_at is not None:
         return f"You can start your next attempt at {format_moment(state.retry_at)}."
     return None
+
+
+def attempt_grants(enrolment_id: int, requirement_id: int) -> list[AttemptGrant]:
+    """The extra attempts granted on one requirement of an enrolment, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AttemptGrant)
+            .where(
+                AttemptGrant.enrolment_id == enrolment_id,
+                AttemptGrant.requirement_id == requirement_id,
+            )
+            .order_by(AttemptGrant.created_at, AttemptGrant.id)
+        )
+    )
 
 
 def in_progress_attempt(user: User, quiz_id: int) -> Evaluation | None:
@@ -1217,7 +1245,9 @@ class AttemptResult:
     attempt: Evaluation
     title: str
     score: str  # "7.5 of 10"
-    percent: str  # rounded down: a fail never shows the pass mark
+    earned: str  # "7.5"
+    points: str  # "10"
+    percent: str  # rounded half-up, like every score shown
     passed: bool
     min_score: int
     feedback: str  # "per_question" | "score_only"
@@ -1235,7 +1265,7 @@ def exact_totals(outcomes: dict[str, Any]) -> tuple[Fraction, Fraction]:
 
 def attempt_result(attempt: Evaluation) -> AttemptResult:
     """The results of a submitted attempt from its latest score version: score, percentage
-    (exact, rounded down), pass/fail, and per-question feedback with keys and explanations
+    (exact, shown rounded half-up), pass/fail, and per-question feedback with keys and explanations
     when the quiz's feedback setting allows. Raises Conflict (not submitted yet). Reads only."""
     if attempt.status is EvaluationStatus.IN_PROGRESS or attempt.latest_score_version == 0:
         raise Conflict("This attempt has not been submitted yet.")
@@ -1256,8 +1286,8 @@ def attempt_result(attempt: Evaluation) -> AttemptResult:
                     answer=answer_text(question, answers.get(question["id"])),
                     key=key_text(question),
                     explanation=str(question.get("explanation") or ""),
-                    earned=grading.display_percent(earned),
-                    points=grading.display_percent(Fraction(outcome.get("points", "0"))),
+                    earned=grading.display_number(earned),
+                    points=grading.display_number(Fraction(outcome.get("points", "0"))),
                     correct=bool(outcome.get("correct")),
                     partial=earned > 0 and not outcome.get("correct"),
                 )
@@ -1266,8 +1296,10 @@ def attempt_result(attempt: Evaluation) -> AttemptResult:
     return AttemptResult(
         attempt=attempt,
         title=attempt.quiz_version.title,
-        score=f"{grading.display_percent(raw)} of {grading.display_percent(maximum)}",
-        percent=grading.display_percent(percent),
+        score=f"{grading.display_number(raw)} of {grading.display_number(maximum)}",
+        earned=grading.display_number(raw),
+        points=grading.display_number(maximum),
+        percent=grading.display_number(percent),
         passed=bool(latest.passed),
         min_score=int((attempt.meta or {}).get("min_score", 80)),
         feedback=settings["feedback"],

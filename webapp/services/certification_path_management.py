@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -220,9 +221,7 @@ def certified_blocker(certificate: Certificate, path: CertificationPath) -> str 
     inside its renewal window, where the new enrolment is its renewal)."""
     opens = renewal_opens_at(certificate, path)
     if opens is None:
-        return (
-            f"an active certificate of this programme ({certificate.number}) that never expires."
-        )
+        return f"an active certificate of this programme ({certificate.number}), never expiring."
     if opens <= clock.now():
         return None
     return (
@@ -341,6 +340,48 @@ def initialise_ledger(enrolment: Enrolment) -> int:
             )
     db.session.flush()
     return created
+
+
+@dataclass(frozen=True)
+class QuizUsage:
+    """Where a quiz is used: the published programmes whose new enrolments (and renewals) take
+    its latest published version, and how many enrolments are open in them now (each stays
+    on the quiz version of its snapshot)."""
+
+    programmes: list[str]
+    open_enrolments: int
+
+
+def quiz_usage(tenant_id: int, quiz_id: int) -> QuizUsage:
+    """The published programmes of the tenant that require `quiz_id` and their open
+    enrolments (two queries). Reads only."""
+    names = list(
+        db.session.scalars(
+            sa.select(CertificationPath.name)
+            .join(PathRequirement, PathRequirement.path_id == CertificationPath.id)
+            .where(
+                CertificationPath.tenant_id == tenant_id,
+                CertificationPath.status == PathStatus.PUBLISHED,
+                PathRequirement.quiz_id == quiz_id,
+                PathRequirement.removed_at.is_(None),
+            )
+            .distinct()
+            .order_by(CertificationPath.name)
+        )
+    )
+    using = (
+        sa.select(PathRequirement.path_id)
+        .where(PathRequirement.tenant_id == tenant_id, PathRequirement.quiz_id == quiz_id)
+        .scalar_subquery()
+    )
+    count = db.session.scalar(
+        sa.select(sa.func.count(Enrolment.id)).where(
+            Enrolment.tenant_id == tenant_id,
+            Enrolment.path_id.in_(using),
+            Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
+        )
+    )
+    return QuizUsage(names, count or 0)
 
 
 def quiz_of_tenant(tenant_id: int, quiz_id: int) -> Quiz | None:

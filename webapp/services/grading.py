@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -297,12 +297,24 @@ def grade(questions: list[Question], answers: dict[str, Any]) -> Result:
     return Result(raw, maximum, per_question)
 
 
+def display_number(value: Fraction | Decimal | int | str, places: int = 2) -> str:
+    """Points, a score or a percentage as shown: the exact value rounded half-up to `places`
+    decimals, trailing zeros stripped ("7.5", "2", "3.67"). A failing 79.996% shows as "80",
+    as the product owner asked; pass or fail is decided on the exact value, never on this text.
+    Accepts fractions, decimals, ints and their strings ("2/3", "1.5"); raises ValueError or
+    TypeError for anything else. Pure."""
+    exact = Fraction(value)
+    # Cut exactly (towards zero) one digit past `places`: that digit decides half-up as the
+    # whole exact expansion would, and no float or inexact division gets in the way.
+    cut = Decimal(int(exact * 10 ** (places + 1))).scaleb(-(places + 1))
+    rounded = cut.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded) if rounded.is_zero() else rounded:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def display_percent(percent: Fraction, places: int = 2) -> str:
-    """Round *down* for display, so a failing 79.999% never shows as 80%."""
-    scale = 10**places
-    floored = Fraction(math.floor(percent * scale), scale)
-    text = f"{float(floored):.{places}f}".rstrip("0").rstrip(".")
-    return text
+    """A percentage as shown: the rule of `display_number` (used by regrade texts). Pure."""
+    return display_number(percent, places)
 
 
 def to_decimal(value: Fraction, places: int = 4) -> Decimal:
