@@ -34,5 +34,6 @@ from webapp.admin import (  # noqa: E402, F401
     quizzes,
     regrading,
     reports,
+    settings,
     transfer,
 )
