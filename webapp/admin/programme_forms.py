@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -77,16 +79,37 @@ class ProgrammeForm(FlaskForm):
         }
 
 
+@dataclass(frozen=True)
+class KindSettings:
+    """One requirement kind in the editor: its label and the partial with its settings."""
+
+    kind: RequirementKind
+    label: str
+
+    @property
+    def value(self) -> str:
+        return self.kind.value
+
+    @property
+    def partial(self) -> str:
+        return f"admin/programmes/_settings_{self.kind.value}.html"
+
+
+# The kinds offered, in the order of the kind select; each partial renders the fields of
+# RequirementForm that its kind uses.
+REQUIREMENT_KINDS: dict[str, KindSettings] = {
+    k.value: k
+    for k in (
+        KindSettings(RequirementKind.QUIZ, "Quiz"),
+        KindSettings(RequirementKind.EVIDENCE, "Evidence"),
+        KindSettings(RequirementKind.CONTENT, "Learning content"),
+    )
+}
+
+
 class RequirementForm(FlaskForm):
     kind = SelectField(
-        "Kind",
-        choices=choices(
-            [
-                (RequirementKind.QUIZ.value, "Quiz"),
-                (RequirementKind.EVIDENCE.value, "Evidence"),
-                (RequirementKind.CONTENT.value, "Learning content"),
-            ]
-        ),
+        "Kind", choices=choices((k.value, k.label) for k in REQUIREMENT_KINDS.values())
     )
     title = StringField("Title", validators=[InputRequired(), Length(max=160)])
     is_mandatory = BooleanField("Mandatory", default=True)
@@ -102,6 +125,11 @@ class RequirementForm(FlaskForm):
     )
     body = TextAreaField("Content text", validators=[Length(max=20000)])
     video_url = URLField("Video link", validators=[Optional(), Length(max=500)])
+
+    def chosen_kind(self) -> KindSettings:
+        """The chosen kind (the first one, which the select shows, when none or an unknown one
+        was given)."""
+        return REQUIREMENT_KINDS.get(self.kind.data) or next(iter(REQUIREMENT_KINDS.values()))
 
     def data_for_service(self) -> dict:
         return {

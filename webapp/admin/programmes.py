@@ -8,9 +8,14 @@ from flask_login import current_user
 
 from webapp import htmx
 from webapp.access import tenant_get_or_404, tenant_id, tenant_select
-from webapp.admin.programme_forms import EnrolForm, ProgrammeForm, RequirementForm
+from webapp.admin.programme_forms import (
+    REQUIREMENT_KINDS,
+    EnrolForm,
+    ProgrammeForm,
+    RequirementForm,
+)
 from webapp.admin.views import bp
-from webapp.errors import DomainError, ValidationFailed
+from webapp.errors import Conflict, DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems, choices, sniff_image
 from webapp.models import (
@@ -26,6 +31,12 @@ from webapp.services import certification_path_management as paths
 from webapp.storage import get_storage
 
 STATUSES = [s.value for s in PathStatus]
+SETTINGS_TARGET = "requirement-settings"  # the add form's kind settings, swapped by htmx
+
+
+@bp.context_processor
+def requirement_editor_helpers() -> dict:
+    return {"requirement_kinds": REQUIREMENT_KINDS}
 
 
 @bp.get("/programs/")
@@ -130,11 +141,13 @@ def programme_edit(path_id: int):
     )
 
 
-def _requirement_form(requirement: PathRequirement | None = None) -> RequirementForm:
+def _requirement_form(requirement: PathRequirement | None = None, **kwargs) -> RequirementForm:
+    """The requirement form with its choices: filled from `requirement` on GET, else bound
+    to the posted form, or to `formdata=` when given (None: an empty form)."""
     if request.method == "GET" and requirement is not None:
         form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.meta)
     else:
-        form = RequirementForm()
+        form = RequirementForm(**kwargs)
     quizzes = db.session.execute(
         sa.select(Quiz.id, Quiz.title).where(Quiz.tenant_id == tenant_id()).order_by(Quiz.title)
     ).all()
@@ -145,7 +158,13 @@ def _requirement_form(requirement: PathRequirement | None = None) -> Requirement
     return form
 
 
-def _programme_page(path: CertificationPath, *, requirement_form=None, editing=None, status=200):
+def _programme_page(
+    path: CertificationPath, *, requirement_form=None, editing=None, status=200, saved=None
+):
+    """The programme page, or its #requirements fragment for htmx. The add form is empty
+    unless `requirement_form` (refused input) is given; `saved` is a status text shown in
+    the fragment."""
+    fragment = htmx.is_fragment_request("requirements")
     versions = db.session.scalars(
         sa.select(PathVersion)
         .where(PathVersion.path_id == path.id)
@@ -154,12 +173,14 @@ def _programme_page(path: CertificationPath, *, requirement_form=None, editing=N
     context = {
         "path": path,
         "versions": versions,
-        "requirement_form": requirement_form or _requirement_form(),
+        "requirement_form": requirement_form or _requirement_form(formdata=None),
         "editing": editing,
         "enrol_form": _enrol_form(),
         "has_enrolments": paths.has_enrolments(path),
+        "fragment": fragment,
+        "saved": saved,
     }
-    if htmx.is_fragment_request("requirements"):
+    if fragment:
         return render_template("admin/programmes/_requirements.html", **context), status
     return render_template("admin/programmes/page.html", **context), status
 
@@ -176,7 +197,7 @@ def requirement_add(path_id: int):
     if form.validate_on_submit():
         _referenced_rows_or_404(form)
         try:
-            paths.add_requirement(
+            requirement = paths.add_requirement(
                 path,
                 current_user,
                 form.kind.data,
@@ -191,13 +212,34 @@ def requirement_add(path_id: int):
             )
         else:
             db.session.commit()
-            return _after_requirement_change(path)
+            return _after_requirement_change(path, f"Requirement “{requirement.title}” added.")
     return _programme_page(path, requirement_form=form, status=422)
 
 
-def _after_requirement_change(path: CertificationPath):
+@bp.get("/programs/<int:path_id>/requirements/settings")
+def requirement_settings(path_id: int):
+    """The settings of the kind chosen in the add form, with the values sent along, for htmx
+    to swap in when the kind changes. Reads only."""
+    path = tenant_get_or_404(CertificationPath, path_id)
+    if request.args.get("kind") not in REQUIREMENT_KINDS:
+        abort(400)
+    if not htmx.is_fragment_request(SETTINGS_TARGET):
+        return redirect(url_for("admin.programme", path_id=path.id, _anchor="requirements"))
+    return render_template(
+        "admin/programmes/_requirement_settings.html",
+        path=path,
+        requirement_form=_requirement_form(formdata=request.args),
+        fragment=True,
+    )
+
+
+def _after_requirement_change(path: CertificationPath, message: str | None = None):
+    """In place (htmx): the fresh fragment saying what happened, no flash that would turn up
+    on a later page. Otherwise a flash and 303 back to the editor."""
     if htmx.is_fragment_request("requirements"):
-        return _programme_page(path)
+        return _programme_page(path, saved=message)
+    if message:
+        flash(message, "success")
     return redirect(url_for("admin.programme", path_id=path.id) + "#requirements", code=303)
 
 
@@ -229,7 +271,7 @@ def requirement_edit(path_id: int, requirement_id: int):
             apply_problems(form, error)
         else:
             db.session.commit()
-            return _after_requirement_change(path)
+            return _after_requirement_change(path, f"Requirement “{requirement.title}” saved.")
     status = 422 if form.is_submitted() else 200
     return _programme_page(path, requirement_form=form, editing=requirement, status=status)
 
@@ -237,10 +279,10 @@ def requirement_edit(path_id: int, requirement_id: int):
 @bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/remove")
 def requirement_remove(path_id: int, requirement_id: int):
     path, requirement = _own_requirement(path_id, requirement_id)
+    title = requirement.title
     paths.remove_requirement(requirement, current_user)
     db.session.commit()
-    flash(f"Requirement “{requirement.title}” removed.", "success")
-    return _after_requirement_change(path)
+    return _after_requirement_change(path, f"Requirement “{title}” removed.")
 
 
 @bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/move")
@@ -279,10 +321,25 @@ def programme_publish(path_id: int):
     return htmx.see_other(url_for("admin.programme", path_id=path.id))
 
 
-@bp.post("/programs/<int:path_id>/archive")
+def _archive_page(path: CertificationPath, refusal: str | None = None, status: int = 200):
+    return render_template(
+        "admin/programmes/archive.html",
+        path=path,
+        figures=paths.archive_figures(path),
+        refusal=refusal,
+    ), status
+
+
+@bp.route("/programs/<int:path_id>/archive", methods=["GET", "POST"])
 def programme_archive(path_id: int):
     path = tenant_get_or_404(CertificationPath, path_id)
-    paths.archive_programme(path, current_user)
+    if request.method == "GET":
+        return _archive_page(path)
+    try:
+        paths.archive_programme(path, current_user)
+    except DomainError as error:  # archived already
+        db.session.rollback()
+        return _archive_page(path, error.message, error.status_code)
     db.session.commit()
     flash(f"“{path.name}” archived. Existing enrolments continue.", "success")
     return htmx.see_other(url_for("admin.programme", path_id=path.id))
@@ -291,13 +348,20 @@ def programme_archive(path_id: int):
 @bp.route("/programs/<int:path_id>/delete", methods=["GET", "POST"])
 def programme_delete(path_id: int):
     path = tenant_get_or_404(CertificationPath, path_id)
-    if request.method == "POST":
-        name = path.name
+    if request.method == "GET":
+        refusal = paths.deletion_refusal(path)
+        return render_template("admin/programmes/delete.html", path=path, refusal=refusal)
+    name = path.name
+    try:
         paths.delete_programme(path, current_user)
-        db.session.commit()
-        flash(f"Programme “{name}” deleted.", "success")
-        return htmx.see_other(url_for("admin.programmes"))
-    return render_template("admin/programmes/delete.html", path=path)
+    except Conflict as error:
+        db.session.rollback()
+        return render_template(
+            "admin/programmes/delete.html", path=path, refusal=error.message
+        ), error.status_code
+    db.session.commit()
+    flash(f"Programme “{name}” deleted.", "success")
+    return htmx.see_other(url_for("admin.programmes"))
 
 
 def _enrol_form() -> EnrolForm:

@@ -684,20 +684,49 @@ def archive_programme(path: CertificationPath, actor: User) -> None:
     db.session.flush()
 
 
-def delete_programme(path: CertificationPath, actor: User) -> None:
-    """Delete a draft programme that has no enrolments and that no programme requires.
-    Raises Conflict otherwise. Flushes, never commits."""
+def archive_figures(path: CertificationPath) -> dict[str, int]:
+    """What archiving leaves running: the programme's open enrolments and its certificates
+    active now (not past their expiry). Reads only."""
+    open_enrolments = sa.select(sa.func.count(Enrolment.id)).where(
+        Enrolment.tenant_id == path.tenant_id,
+        Enrolment.path_id == path.id,
+        Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
+    )
+    active_certificates = sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.tenant_id == path.tenant_id,
+        Certificate.path_id == path.id,
+        Certificate.status == CertificateStatus.ACTIVE,
+        sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
+    )
+    return {
+        "open_enrolments": db.session.scalar(open_enrolments) or 0,
+        "active_certificates": db.session.scalar(active_certificates) or 0,
+    }
+
+
+def deletion_refusal(path: CertificationPath) -> str | None:
+    """Why the programme cannot be deleted (None when it can): only a never-published draft
+    without enrolments that no programme requires. Reads only."""
     if path.status is not PathStatus.DRAFT or path.version_major > 0:
-        raise Conflict("Only a never-published draft can be deleted; archive it instead.")
+        return "Only a never-published draft can be deleted; archive it instead."
     if has_enrolments(path):
-        raise Conflict("This programme has enrolments; archive it instead.")
+        return "This programme has enrolments; archive it instead."
     required_by = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(path_prerequisites)
         .where(path_prerequisites.c.required_path_id == path.id)
     )
     if required_by:
-        raise Conflict("Other programmes require this one; remove it from their prerequisites.")
+        return "Other programmes require this one; remove it from their prerequisites."
+    return None
+
+
+def delete_programme(path: CertificationPath, actor: User) -> None:
+    """Delete a draft programme that has no enrolments and that no programme requires.
+    Raises Conflict otherwise (see deletion_refusal). Flushes, never commits."""
+    refusal = deletion_refusal(path)
+    if refusal is not None:
+        raise Conflict(refusal)
     audit.record(path.tenant_id, actor, "programme.deleted", "programme", path.id, path.name)
     path.prerequisites = []
     path.skills = []
