@@ -93,6 +93,33 @@ def test_slug_is_unique_per_tenant_only(admin):
     paths.create_programme(other_admin.tenant_id, other_admin, fields())
 
 
+def test_name_is_unique_per_tenant_ignoring_case(admin):
+    paths.create_programme(admin.tenant_id, admin, fields())
+    with pytest.raises(ValidationFailed) as caught:
+        paths.create_programme(
+            admin.tenant_id, admin, fields(slug="other", name="  FORKLIFT operator ")
+        )
+    assert caught.value.problems["name"] == ["Another programme already has this name."]
+    other = paths.create_programme(admin.tenant_id, admin, fields(slug="other", name="Other"))
+    with pytest.raises(ValidationFailed):
+        paths.update_programme(other, admin, fields(slug="other"))
+    paths.update_programme(other, admin, fields(slug="other", name="Other"))  # its own name
+    other_admin = UserFactory(role=Role.ADMIN)
+    paths.create_programme(other_admin.tenant_id, other_admin, fields())
+
+
+def test_a_name_taken_after_the_check_is_refused_by_the_database(admin, monkeypatch):
+    """A concurrent request that took the name between the check and the insert: the unique
+    constraint decides and the form gets a message, not a 500."""
+    paths.create_programme(admin.tenant_id, admin, fields())
+    monkeypatch.setattr(paths, "name_taken", lambda *args: False)
+    before = count(CertificationPath)
+    with pytest.raises(ValidationFailed) as caught:
+        paths.create_programme(admin.tenant_id, admin, fields(slug="other"))
+    assert "already has this name" in caught.value.problems["name"][0]
+    assert count(CertificationPath) == before
+
+
 def test_org_unit_of_another_tenant_is_refused(admin):
     foreign_unit = OrgUnitFactory()
     with pytest.raises(ValidationFailed) as caught:
