@@ -5,14 +5,17 @@ from __future__ import annotations
 import filetype
 from flask_wtf import FlaskForm
 
-from webapp.errors import ValidationFailed
+from webapp.errors import DomainError, ValidationFailed
 
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}
 
 
-def apply_problems(form: FlaskForm, error: ValidationFailed) -> None:
-    """Show a service's problems next to the matching fields (others at the top of the form)."""
+def apply_problems(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's problems next to the matching fields (others, and the message of a
+    refusal that is not about fields, at the top of the form)."""
     general = list(getattr(form, "general_errors", []))
+    if not isinstance(error, ValidationFailed):
+        error = ValidationFailed(error.message)
     for field_name, messages in error.problems.items():
         field = getattr(form, field_name, None)
         if field is not None and hasattr(field, "errors"):

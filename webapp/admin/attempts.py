@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from webapp import htmx
 from webapp.access import tenant_get_or_404
 from webapp.admin.views import bp
-from webapp.errors import DomainError, NotFound, ValidationFailed
+from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
 from webapp.formtools import apply_problems
 from webapp.models import Enrolment, User
@@ -53,10 +53,7 @@ def attempt_grant(enrolment_id: int, requirement_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            apply_problems(
-                form,
-                error if isinstance(error, ValidationFailed) else ValidationFailed(error.message),
-            )
+            apply_problems(form, error)
         else:
             db.session.commit()
             flash(f"{learner.full_name} can take “{state.definition['title']}” again.", "success")

@@ -206,10 +206,7 @@ def requirement_add(path_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            apply_problems(
-                form,
-                error if isinstance(error, ValidationFailed) else ValidationFailed(error.message),
-            )
+            apply_problems(form, error)
         else:
             db.session.commit()
             return _after_requirement_change(path, f"Requirement “{requirement.title}” added.")

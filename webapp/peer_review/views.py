@@ -205,7 +205,7 @@ def submit(slug: str, requirement_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            apply_problems(form, _as_problems(error))
+            apply_problems(form, error)
         else:
             db.session.commit()
             flash("Your evidence was submitted. A mentor will review it.", "success")
@@ -231,10 +231,6 @@ def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
         progress=reviews.progress_row(enrolment.id, definition["requirement_id"]),
         evidence_form=form,
     )
-
-
-def _as_problems(error: DomainError) -> ValidationFailed:
-    return error if isinstance(error, ValidationFailed) else ValidationFailed(error.message)
 
 
 @bp.post("/certs/evidence/<int:submission_id>/withdraw")
