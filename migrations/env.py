@@ -55,6 +55,7 @@ def run_migrations_online():
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        succeeded = False
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
@@ -63,8 +64,15 @@ def run_migrations_online():
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
                         raise RuntimeError(f"the migration broke references: {broken[:5]}")
+            succeeded = True
         finally:
             if sqlite:
+                # What SQLAlchemy still holds open must end first, or the pragma is ignored
+                # and the pooled connection keeps foreign keys off.
+                if connection.in_transaction() and succeeded:
+                    connection.commit()
+                elif connection.in_transaction():
+                    connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
