@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
@@ -14,19 +14,44 @@ programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo tenants, users and programmes (safe to run again)."""
+    """Rebuild the demo tenants (acme, globex) with a history ending today: certificates in
+    every state, enrolments at several stages, reviews waiting (other tenants are untouched)."""
+    from webapp import jobs
+    from webapp.errors import DomainError
     from webapp.services import demo
 
-    created = demo.seed()
+    try:
+        report = demo.seed()
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    if report.emails:
+        jobs.defer("deliver_outbox", queue="mail")  # as the daily job does for its e-mails
     db.session.commit()
+    demo.delete_files(report.stale_files)
+    replaced = " (the previous demo was replaced)" if report.tenants_replaced else ""
+    statuses = report.certificates
     click.echo(
-        f"Demo data ready ({created['tenants']} tenants, {created['users']} users, "
-        f"{created['programmes']} programmes created now)."
+        f"Demo data ready as of {report.today:%Y-%m-%d}{replaced}: {report.tenants} tenants, "
+        f"{report.users} users, {report.programmes} programmes."
     )
+    click.echo(
+        f"  certificates: {statuses.get('active', 0)} active, "
+        f"{statuses.get('expiring', 0)} expiring soon, {statuses.get('expired', 0)} expired, "
+        f"{statuses.get('revoked', 0)} revoked ({report.renewed_certificates} renewal)"
+    )
+    click.echo(
+        f"  {report.open_enrolments} open enrolments, {report.reviews_waiting} reviews waiting, "
+        f"{report.regrade_batches} regrade batch, {report.notifications} notifications, "
+        f"{report.emails} e-mails, {report.expiry_runs} daily expiry runs replayed"
+    )
+    ran = jobs.dispatch_committed()
+    where = "queued" if current_app.config.get("REDIS_URL") else "run"
+    click.echo(f"  {ran} background jobs {where} (certificate PDFs, e-mails).")
     click.echo("Demo logins (password: certifikation-demo):")
     for tenant, users in demo.DEMO_USERS.items():
         for email, _name, role, _unit in users:
-            click.echo(f"  {email:<22} {role.value:<8} ({tenant})")
+            story = demo.DEMO_STORIES.get(email, "")
+            click.echo(f"  {email:<20} {role.value:<7} ({tenant}) {story}")
 
 
 @jobs_cli.command("sweep")
@@ -75,7 +100,8 @@ def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
 @click.argument("tenant_slug")
 @click.argument("file", type=click.File("rb"))
 @click.option("--slug", default=None, help="Import under this slug instead of the file's.")
-def import_programme(tenant_slug: str, file, slug: str | None) -> None:
+@click.option("--name", default=None, help="Import under this name instead of the file's.")
+def import_programme(tenant_slug: str, file, slug: str | None, name: str | None) -> None:
     """Create a draft programme from a JSON file; lists every problem and saves nothing when
     the file has any."""
     from webapp.errors import ValidationFailed
@@ -84,7 +110,7 @@ def import_programme(tenant_slug: str, file, slug: str | None) -> None:
     tenant, _path = _tenant_programme(tenant_slug)
     raw = file.read(programme_files.MAX_DOCUMENT_BYTES + 1)
     try:
-        path = programme_files.import_programme(tenant, None, raw, slug=slug)
+        path = programme_files.import_programme(tenant, None, raw, slug=slug, name=name)
     except ValidationFailed as error:
         click.echo(error.message, err=True)
         for where, messages in error.problems.items():

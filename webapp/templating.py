@@ -40,12 +40,23 @@ def pluralize(count: Any, singular: str, plural: str | None = None) -> str:
     return f"{shown} {singular if shown == '1' else plural or singular + 's'}"
 
 
+def format_minutes(minutes: int) -> str:
+    """`|minutes`: a duration given in minutes, in the largest whole unit ("1 day", "2 hours",
+    "90 minutes")."""
+    if minutes and minutes % 1440 == 0:
+        return pluralize(minutes // 1440, "day")
+    if minutes and minutes % 60 == 0:
+        return pluralize(minutes // 60, "hour")
+    return pluralize(minutes, "minute")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["humanize"] = humanize_enum
     app.jinja_env.filters["score"] = format_score
     app.jinja_env.filters["plural"] = pluralize
+    app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.globals["now"] = clock.now
 
     @app.context_processor

@@ -69,6 +69,21 @@ def run(at):
     return report
 
 
+def test_a_run_limited_to_some_tenants_leaves_the_others_alone(setup, clock):
+    tenant, path, user = setup
+    mine = certify(user, path, expires_in_days=20)
+    other_tenant = TenantFactory()
+    other_path = published_path(other_tenant, validity_days=365)
+    other = certify(UserFactory(tenant=other_tenant), other_path, expires_in_days=20)
+    later = clock.advance(days=21)
+    report = recertification.run_expiry(later, [tenant.id])
+    db.session.expire_all()
+    assert (report.certificates_expired, report.reminders_sent) == (1, 1)
+    assert mine.status is CertificateStatus.EXPIRED
+    assert other.status is CertificateStatus.ACTIVE  # for the daily run of every tenant
+    assert run(later).certificates_expired == 1
+
+
 def test_expiry_happens_at_the_exact_instant(setup, clock):
     _, path, user = setup
     certificate = certify(user, path)

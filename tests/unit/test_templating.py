@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 from flask import Flask
 
-from webapp.templating import format_score, init_templating, pluralize
+from webapp.templating import format_minutes, format_score, init_templating, pluralize
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,19 @@ def test_the_filters_are_registered():
     assert render("{{ n|plural('minute') }}").render(n=1) == "1 minute"
     assert render("{{ n|plural('child', 'children') }}").render(n=2) == "2 children"
     assert render("{{ v|score }}%").render(v=Fraction(200, 3)) == "66.67%"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (1440, "1 day"),
+        (2880, "2 days"),
+        (60, "1 hour"),
+        (120, "2 hours"),
+        (90, "90 minutes"),
+        (1, "1 minute"),
+        (0, "0 minutes"),
+    ],
+)
+def test_minutes_are_shown_in_the_largest_whole_unit(minutes, text):
+    assert format_minutes(minutes) == text

@@ -233,6 +233,20 @@ def test_dashboard_shows_certified_programmes_apart_from_open_enrolments(client,
     assert f"Valid until {(certificate.expires_at):%d %b %Y}" in certified
 
 
+def test_a_revoked_certificate_is_an_earlier_enrolment_not_certified(
+    client, login, tenant, admin
+):
+    from webapp.services import certificates
+
+    certificate = issued_certificate(tenant, name="Forklift", validity_days=365)
+    certificates.revoke_certificate(certificate, admin, "Issued by mistake.")
+    login(certificate.user)
+    html = client.get("/certs").get_data(as_text=True)
+    assert 'id="certified-heading"' not in html
+    earlier = html.split('id="done-heading"')[1]
+    assert "Forklift" in earlier and certificate.number in earlier and ">Revoked<" in earlier
+
+
 def test_dashboard_queries_do_not_grow_with_certified_enrolments(
     client, login, tenant, count_queries
 ):

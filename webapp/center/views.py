@@ -25,16 +25,24 @@ def dashboard():
         current_user, clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
     )
     now, soon = clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
-    certified = [s for s in summaries if s.enrolment.status is EnrolmentStatus.CERTIFIED]
+    status = {
+        s.certificate.id: certificates.display_status(s.certificate, now, soon)
+        for s in summaries
+        if s.certificate
+    }
+    # Certified: a certificate that holds now; a revoked or lapsed one is an earlier enrolment.
+    certified = [
+        s
+        for s in summaries
+        if s.enrolment.status is EnrolmentStatus.CERTIFIED
+        and s.certificate
+        and status[s.certificate.id] in ("active", "expiring")
+    ]
     return render_template(
         "center/dashboard.html",
         open_summaries=[s for s in summaries if s.enrolment.is_open],
         certified_summaries=certified,
-        certificate_status={
-            s.certificate.id: certificates.display_status(s.certificate, now, soon)
-            for s in certified
-            if s.certificate
-        },
+        certificate_status=status,
         finished_summaries=[s for s in summaries if not s.enrolment.is_open and s not in certified],
         expiring=expiring,
     )

@@ -58,6 +58,15 @@ class ExpiryReport:
     emails_queued: int = 0
     skipped_rows: list[str] = field(default_factory=list)
     locked_out: bool = False
+    # Only these tenants' certificates (the demo seed replays past days for its own tenants);
+    # None: every tenant, as the daily job runs.
+    tenant_ids: tuple[int, ...] | None = None
+
+    def scope(self) -> sa.ColumnElement[bool]:
+        """The condition on certificates that this run may touch."""
+        if self.tenant_ids is None:
+            return sa.true()
+        return CERTS.c.tenant_id.in_(self.tenant_ids)
 
     def summary(self) -> str:
         if self.locked_out:
@@ -118,11 +127,14 @@ def _batched(
                     report.skipped_rows.append(message)
 
 
-def run_expiry(as_of: datetime) -> ExpiryReport:
+def run_expiry(as_of: datetime, tenant_ids: Iterable[int] | None = None) -> ExpiryReport:
     """The daily job: expire certificates and their enrolments, open renewal enrolments
-    (renewal window, or a major version after its grace period), and send due reminders.
-    Idempotent. Never commits (the caller commits once)."""
-    report = ExpiryReport(as_of=as_of)
+    (renewal window, or a major version after its grace period), and send due reminders;
+    for every tenant, or only `tenant_ids`. Idempotent. Never commits (the caller commits
+    once)."""
+    report = ExpiryReport(
+        as_of=as_of, tenant_ids=tuple(tenant_ids) if tenant_ids is not None else None
+    )
     if not _try_lock():
         report.locked_out = True
         return report
@@ -142,7 +154,9 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
     become expired, and so do their certified enrolments, batch by batch. A catch-up pass
     over the last 30 days expires enrolments whose certificate expired without them."""
     due = sa.select(*BY_EXPIRY).where(
-        CERTS.c.status == CertificateStatus.ACTIVE.value, CERTS.c.expires_at <= as_of
+        CERTS.c.status == CertificateStatus.ACTIVE.value,
+        CERTS.c.expires_at <= as_of,
+        report.scope(),
     )
 
     def expire(ids: list[int]) -> int:
@@ -167,6 +181,7 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
             CERTS.c.expires_at > as_of - timedelta(days=30),
             CERTS.c.expires_at <= as_of,
             ENROLMENTS.c.status == EnrolmentStatus.CERTIFIED.value,
+            report.scope(),
         )
     )
 
@@ -233,6 +248,7 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
         CERTS.c.status == CertificateStatus.ACTIVE.value,
         CERTS.c.expires_at.is_not(None),
         CERTS.c.expires_at <= as_of + timedelta(days=widest),
+        report.scope(),
     )
 
     def renew(ids: list[int]) -> int:
@@ -264,6 +280,7 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
             CERTS.c.path_id == path.id,
             CERTS.c.status == CertificateStatus.ACTIVE.value,
             ~CERTS.c.path_version.like(f"{version.major}.%"),
+            report.scope(),
         )
         report.renewals_opened += _batched(
             earlier_major,
@@ -531,6 +548,7 @@ def send_reminders(
             CERTS.c.status == CertificateStatus.ACTIVE.value,
             CERTS.c.expires_at > max(as_of, as_of + timedelta(days=smaller)),
             CERTS.c.expires_at <= as_of + timedelta(days=offset),
+            report.scope(),
         )
         rows = functools.partial(
             _notice_rows,
@@ -559,6 +577,7 @@ def send_reminders(
             CERTS.c.status == status.value,
             CERTS.c.expires_at <= as_of,
             CERTS.c.expires_at > as_of - timedelta(days=30),
+            report.scope(),
         )
         sent += _batched(
             lapsed,
