@@ -233,9 +233,7 @@ def test_dashboard_shows_certified_programmes_apart_from_open_enrolments(client,
     assert f"Valid until {(certificate.expires_at):%d %b %Y}" in certified
 
 
-def test_a_revoked_certificate_is_an_earlier_enrolment_not_certified(
-    client, login, tenant, admin
-):
+def test_a_revoked_certificate_is_an_earlier_enrolment_not_certified(client, login, tenant, admin):
     from webapp.services import certificates
 
     certificate = issued_certificate(tenant, name="Forklift", validity_days=365)
