@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.helpers import log_in
 from tests.factories import TenantFactory, UserFactory, published_path
 from webapp.extensions import db
 from webapp.models import Role
@@ -23,14 +23,6 @@ def embedded_live_app(live_app, live_server):
     live_app.config.update(REDIS_URL=None, PUBLIC_BASE_URL=live_server)
     yield live_app
     live_app.config.update(saved)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
 
 
 def test_certificate_is_issued_downloaded_verified_and_revoked(

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.helpers import log_in
 from tests.factories import TenantFactory, UserFactory, evidence_path
 from webapp.extensions import db
 from webapp.models import Role
@@ -15,14 +15,6 @@ from webapp.services import certification_path_management as paths
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
 
 
 def submit_evidence(page: Page, url: str, text: str, file_name: str) -> None:

@@ -6,18 +6,11 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.helpers import htmx_settled, log_in
 from webapp.extensions import db
 from webapp.services import demo
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
 
 
 def add_single_choice(page: Page, prompt: str, right: str, wrong: str) -> None:
@@ -37,7 +30,7 @@ def test_admin_builds_a_programme_and_the_learner_stays_pinned(
 ):
     demo.seed()
     db.session.commit()
-    log_in(page, live_server, "admin@acme.test")
+    log_in(page, live_server, "admin@acme.test", demo.DEMO_PASSWORD)
 
     # A quiz with two questions, published.
     page.goto(f"{live_server}/certs/admin/quizzes/")
@@ -61,11 +54,13 @@ def test_admin_builds_a_programme_and_the_learner_stays_pinned(
 
     # Requirements, added in place: a quiz, then evidence.
     editor = page.locator("#requirements")
+    htmx_settled(page)
     editor.get_by_label("Kind").select_option("quiz")
     editor.get_by_label("Title").fill("Scaffold theory")
     editor.get_by_label("Quiz", exact=True).select_option(label="Scaffold quiz")
     editor.get_by_role("button", name="Add requirement").click()
     expect(page.locator("#requirements ol li")).to_have_count(1)
+    htmx_settled(page)
     editor = page.locator("#requirements")
     editor.get_by_label("Kind").select_option("evidence")
     editor.get_by_label("Title").fill("Inspection record")
@@ -85,7 +80,7 @@ def test_admin_builds_a_programme_and_the_learner_stays_pinned(
     # The learner enrols and sees 0 of 2.
     learner_context = browser.new_context(base_url=live_server)
     learner = learner_context.new_page()
-    log_in(learner, live_server, "learner@acme.test")
+    log_in(learner, live_server, "learner@acme.test", demo.DEMO_PASSWORD)
     learner.get_by_role("link", name="Programs").click()
     learner.get_by_role("link", name="Scaffold Safety").click()
     learner.get_by_role("button", name="Enrol").click()

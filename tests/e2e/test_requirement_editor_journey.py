@@ -6,20 +6,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.helpers import htmx_settled, log_in
 from tests.factories import PathFactory
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services import demo
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
 
 
 def draft_programme() -> int:
@@ -38,7 +31,7 @@ def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
     page: Page, live_server, live_db
 ):
     path_id = draft_programme()
-    log_in(page, live_server, "admin@acme.test")
+    log_in(page, live_server, "admin@acme.test", demo.DEMO_PASSWORD)
     page.goto(f"{live_server}/certs/admin/programs/{path_id}")
     editor = page.locator("#requirements")
 
@@ -46,6 +39,7 @@ def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
     expect(legend(editor, "Quiz settings")).to_have_count(1)
     expect(legend(editor, "Evidence settings")).to_have_count(0)
     expect(editor.get_by_text("Only the settings of the chosen kind are used")).to_have_count(0)
+    htmx_settled(page)
     kind = editor.get_by_label("Kind")
     kind.focus()
     kind.select_option("evidence")
@@ -66,6 +60,7 @@ def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
     expect(legend(editor, "Evidence settings")).to_have_count(0)
 
     # A refused add keeps the kind and the input.
+    htmx_settled(page)
     editor.get_by_label("Kind").select_option("content")
     editor.get_by_label("Title").fill("Briefing")
     editor.get_by_label("Video link").fill("ftp://example.test/briefing")
@@ -87,7 +82,7 @@ def test_without_javascript_every_kind_is_shown(browser: Browser, live_server, l
     path_id = draft_programme()
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    log_in(page, live_server, "admin@acme.test")
+    log_in(page, live_server, "admin@acme.test", demo.DEMO_PASSWORD)
     page.goto(f"{live_server}/certs/admin/programs/{path_id}")
     editor = page.locator("#requirements")
     for text in ("Quiz settings", "Evidence settings", "Learning content"):

@@ -1,0 +1,26 @@
+"""Steps shared by the browser journeys."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import TEST_PASSWORD
+
+
+def log_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) -> None:
+    """Log in through the login form and land on the Center."""
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has finished every request and swap. htmx wires up swapped-in elements
+    only when the swap settles (20 ms later), so an event on them before that is lost; a
+    person is never that quick, a test is."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+        ".htmx-added')"
+    )
