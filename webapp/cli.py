@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from webapp import clock, outbox
+from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
+from webapp.models import CertificationPath, Tenant
+from webapp.services import demo, programme_files, recertification
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
@@ -16,16 +23,13 @@ programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
 def seed_demo() -> None:
     """Rebuild the demo tenants (acme, globex) with a history ending today: certificates in
     every state, enrolments at several stages, reviews waiting (other tenants are untouched)."""
-    from webapp import jobs
-    from webapp.errors import DomainError
-    from webapp.services import demo
 
     try:
         report = demo.seed()
     except DomainError as error:
         raise click.ClickException(error.message) from error
     if report.emails:
-        jobs.defer("deliver_outbox", queue="mail")  # as the daily job does for its e-mails
+        outbox.defer("deliver_outbox", queue="mail")  # as the daily job does for its e-mails
     db.session.commit()
     demo.delete_files(report.stale_files)
     replaced = " (the previous demo was replaced)" if report.tenants_replaced else ""
@@ -44,7 +48,7 @@ def seed_demo() -> None:
         f"{report.regrade_batches} regrade batch, {report.notifications} notifications, "
         f"{report.emails} e-mails, {report.expiry_runs} daily expiry runs replayed"
     )
-    ran = jobs.dispatch_committed()
+    ran = outbox.dispatch_committed()
     where = "queued" if current_app.config.get("REDIS_URL") else "run"
     click.echo(f"  {ran} background jobs {where} (certificate PDFs, e-mails).")
     click.echo("Demo logins (password: certifikation-demo):")
@@ -58,16 +62,12 @@ def seed_demo() -> None:
 @click.option("--older-than", default=30, show_default=True, help="Seconds a job must be pending.")
 def sweep(older_than: int) -> None:
     """Enqueue jobs that stayed pending (Redis was down when they were written)."""
-    from webapp import jobs
 
-    count = jobs.sweep(older_than)
+    count = outbox.sweep(older_than)
     click.echo(f"{count} pending job(s) handed on.")
 
 
 def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
-    import sqlalchemy as sa
-
-    from webapp.models import CertificationPath, Tenant
 
     tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == tenant_slug))
     if tenant is None:
@@ -90,7 +90,6 @@ def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
     """Write a programme with its quizzes as JSON (to standard output by default)."""
-    from webapp.services import programme_files
 
     _tenant, path = _tenant_programme(tenant_slug, programme_slug)
     output.write(programme_files.dumps(programme_files.export_programme(path)))
@@ -104,8 +103,6 @@ def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
 def import_programme(tenant_slug: str, file, slug: str | None, name: str | None) -> None:
     """Create a draft programme from a JSON file; lists every problem and saves nothing when
     the file has any."""
-    from webapp.errors import ValidationFailed
-    from webapp.services import programme_files
 
     tenant, _path = _tenant_programme(tenant_slug)
     raw = file.read(programme_files.MAX_DOCUMENT_BYTES + 1)
@@ -134,10 +131,6 @@ certs_cli = AppGroup("certs", help="Certificates: expiry and recertification.")
 def run_expiry(as_of: str | None) -> None:
     """Expire certificates, open renewal enrolments and send due reminders (idempotent; the
     same job `rq cron` runs daily)."""
-    from datetime import UTC, datetime
-
-    from webapp import clock, jobs
-    from webapp.services import recertification
 
     if as_of:
         try:
@@ -151,9 +144,9 @@ def run_expiry(as_of: str | None) -> None:
         moment = clock.now()
     report = recertification.run_expiry(moment)
     if report.emails_queued:
-        jobs.defer("deliver_outbox", queue="mail")
+        outbox.defer("deliver_outbox", queue="mail")
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     click.echo(report.summary())
     for row in report.skipped_rows:
         click.echo(f"  skipped {row}", err=True)

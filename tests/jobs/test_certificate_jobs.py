@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import TenantFactory, UserFactory, issued_certificate, published_path
-from webapp import jobs
+from webapp import outbox
 from webapp.extensions import db
 from webapp.models import Certificate, JobRecord, JobStatus, PdfStatus, Role
 from webapp.services import certificates
@@ -40,7 +40,7 @@ def test_pdf_is_rendered_after_the_commit_and_once(app):
     certificate = issued_certificate()
     assert certificate.pdf_status is PdfStatus.PENDING
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     db.session.expire_all()
     assert certificate.pdf_status is PdfStatus.READY and certificate.pdf_error is None
     rendered_at = certificate.pdf_rendered_at
@@ -48,7 +48,7 @@ def test_pdf_is_rendered_after_the_commit_and_once(app):
     assert pdf_job(certificate).status is JobStatus.DONE
     # Running it again (a retry, a duplicate record) changes nothing.
     assert certificates.store_certificate_pdf(certificate.id) is False
-    jobs.REGISTRY["render_certificate_pdf"](certificate.id)
+    outbox.REGISTRY["render_certificate_pdf"](certificate.id)
     db.session.expire_all()
     assert certificate.pdf_rendered_at == rendered_at
     assert pdf_files() - before == {Path(get_storage().path(certificate.pdf_key))}
@@ -87,14 +87,14 @@ def test_a_failing_render_is_recorded_for_admins_and_retried_under_rq(app, monke
     record = pdf_job(certificate)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # as under RQ: the error propagates
     with pytest.raises(RuntimeError):
-        jobs.run_record(record.id)
+        outbox.run_record(record.id)
     db.session.expire_all()
     assert certificate.pdf_status is PdfStatus.FAILED
     assert certificate.pdf_error == "RuntimeError: the badge font is missing"
     assert db.session.get(JobRecord, record.id).status is JobStatus.FAILED
     # RQ's retry runs the same record again; this time it works.
     monkeypatch.undo()
-    jobs.run_record(record.id)
+    outbox.run_record(record.id)
     db.session.expire_all()
     assert certificate.pdf_status is PdfStatus.READY and certificate.pdf_error is None
     assert db.session.get(JobRecord, record.id).status is JobStatus.DONE
@@ -104,12 +104,12 @@ def test_admin_re_render_queues_a_new_render(app):
     app.config["REDIS_URL"] = None
     certificate = issued_certificate()
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     admin = UserFactory(tenant_id=certificate.tenant_id, role=Role.ADMIN)
     certificates.request_pdf_render(certificate, admin)
     assert certificate.pdf_status is PdfStatus.PENDING
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     db.session.expire_all()
     assert certificate.pdf_status is PdfStatus.READY
     records = db.session.scalars(
@@ -134,7 +134,7 @@ def test_redis_down_keeps_the_pdf_pending_until_the_sweep(app, client, login):
     page = client.get("/certs/my").get_data(as_text=True)
     assert "PDF being prepared" in page and "Download PDF" not in page
     app.config["REDIS_URL"] = None  # the queue is back (embedded mode runs it in-process)
-    assert jobs.sweep(older_than_seconds=0) >= 1
+    assert outbox.sweep(older_than_seconds=0) >= 1
     db.session.expire_all()
     assert certificate.pdf_status is PdfStatus.READY
     page = client.get("/certs/my").get_data(as_text=True)
@@ -153,16 +153,16 @@ def test_a_real_worker_renders_the_pdf_once_even_when_queued_twice(app):
     before = pdf_files()
     certificate = issued_certificate()
     # A duplicate record for the same certificate, as if the job had been deferred twice.
-    jobs.defer("render_certificate_pdf", certificate.id, queue="pdf")
+    outbox.defer("render_certificate_pdf", certificate.id, queue="pdf")
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     records = db.session.scalars(
         sa.select(JobRecord).where(JobRecord.name == "render_certificate_pdf")
     ).all()
     assert [r.status for r in records] == [JobStatus.ENQUEUED, JobStatus.ENQUEUED]
     queue = Queue("pdf", connection=connection)
     # And RQ handing the first record out twice (a redelivery).
-    queue.enqueue("webapp.jobs.run_record", records[0].id, job_id="certifikation-job-dup")
+    queue.enqueue("webapp.outbox.run_record", records[0].id, job_id="certifikation-job-dup")
     assert queue.count == 3
     worker = SimpleWorker([queue], connection=connection)
     assert worker.work(burst=True)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import UserFactory
-from webapp import jobs
+from webapp import outbox
 from webapp.extensions import db
 from webapp.models import EmailStatus, JobRecord, JobStatus, OutboxEmail
 from webapp.services import mail
@@ -25,7 +25,7 @@ def test_inline_job_runs_after_the_commit(app):
     assert email.status is EmailStatus.PENDING
     app.config["REDIS_URL"] = None
     db.session.commit()
-    assert jobs.dispatch_committed() == 1
+    assert outbox.dispatch_committed() == 1
     db.session.expire_all()
     assert db.session.get(OutboxEmail, email.id).status is EmailStatus.SENT
     assert db.session.get(JobRecord, record.id).status is JobStatus.DONE
@@ -36,7 +36,7 @@ def test_rolled_back_work_dispatches_nothing(app):
     db.session.commit()
     mail.queue_email(user, "Never", "sent")
     db.session.rollback()
-    assert jobs.dispatch_committed() == 0
+    assert outbox.dispatch_committed() == 0
 
 
 def test_job_is_safe_to_run_twice(app):
@@ -44,9 +44,9 @@ def test_job_is_safe_to_run_twice(app):
     email = mail.queue_email(user, "Once", "only")
     app.config["REDIS_URL"] = None
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     record = db.session.scalar(sa.select(JobRecord).where(JobRecord.args == [email.id]))
-    jobs.run_record(record.id)  # already done: nothing happens
+    outbox.run_record(record.id)  # already done: nothing happens
     mail.deliver(email.id)
     assert db.session.get(OutboxEmail, email.id).attempts == 1
 
@@ -56,13 +56,13 @@ def test_redis_down_leaves_the_job_pending_for_the_sweep(app):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     email = mail.queue_email(user, "Later", "body")
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     record = db.session.scalar(sa.select(JobRecord).where(JobRecord.args == [email.id]))
     assert record.status is JobStatus.PENDING
     # The sweep (rq cron / flask jobs sweep) hands it on once a queue is reachable; here the
     # embedded mode runs it in-process.
     app.config["REDIS_URL"] = None
-    assert jobs.sweep(older_than_seconds=0) == 1
+    assert outbox.sweep(older_than_seconds=0) == 1
     db.session.expire_all()
     assert db.session.get(OutboxEmail, email.id).status is EmailStatus.SENT
 
@@ -78,7 +78,7 @@ def test_a_real_worker_runs_the_job_from_a_real_redis(app):
     user = UserFactory()
     email = mail.queue_email(user, "Through Redis", "body")
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     record = db.session.scalar(sa.select(JobRecord).where(JobRecord.args == [email.id]))
     assert record.status is JobStatus.ENQUEUED
     assert Queue("mail", connection=connection).count == 1

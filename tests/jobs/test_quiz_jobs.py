@@ -3,7 +3,8 @@
 from redis import Redis
 from rq.cron import CronScheduler
 
-from webapp.jobs import REGISTRY, scheduled
+from webapp.jobs import scheduled
+from webapp.outbox import REGISTRY
 
 
 def test_rq_cron_grades_overdue_attempts_every_minute():

@@ -359,18 +359,18 @@ def test_a_real_rq_worker_runs_the_expiry_job(setup, app):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from webapp import jobs
+    from webapp import outbox
 
     _, path, user = setup
     certificate = certify(user, path)
     app.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     connection = Redis.from_url(app.config["REDIS_URL"])
     connection.flushdb()
-    jobs.defer(
+    outbox.defer(
         "run_expiry", (certificate.expires_at + timedelta(days=1)).isoformat(), queue="scheduled"
     )
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
     worker = SimpleWorker(
         [Queue("scheduled", connection=connection), Queue("mail", connection=connection)],
         connection=connection,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.factories import TenantFactory, UserFactory
 from tests.quizdata import RIGHT, WRONG, enrolled_learner
-from webapp import jobs
+from webapp import outbox
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -63,7 +63,7 @@ def row(enrolment, rid) -> RequirementProgress:
 
 
 def run_job(batch_id):
-    jobs.REGISTRY["regrade_batch"](batch_id)
+    outbox.REGISTRY["regrade_batch"](batch_id)
     db.session.expire_all()
 
 
@@ -314,7 +314,7 @@ def test_a_failing_job_marks_the_batch_failed_and_a_retry_finishes_it(tenant, ad
 
     monkeypatch.setattr(evaluation, "regrade_attempt", broken)
     with pytest.raises(RuntimeError):
-        jobs.REGISTRY["regrade_batch"](batch.id)
+        outbox.REGISTRY["regrade_batch"](batch.id)
     db.session.expire_all()
     failed = db.session.get(RegradeBatch, batch.id)
     assert failed.status is RegradeStatus.FAILED and "database went away" in failed.error

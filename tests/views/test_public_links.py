@@ -11,7 +11,7 @@ import zxingcpp
 
 from tests.conftest import TEST_PASSWORD
 from tests.factories import TenantFactory, UserFactory, issued_certificate, published_path
-from webapp import jobs, urls
+from webapp import outbox, urls
 from webapp.extensions import db
 from webapp.models import AuditEvent, Certificate, JobRecord, PdfStatus, Role
 from webapp.services import certificates, skills_portfolio
@@ -139,11 +139,11 @@ def test_the_bulk_job_works_in_batches_and_resumes(app, monkeypatch):
     admin = UserFactory(tenant=tenant, role=Role.ADMIN)
     issued = [issued_certificate(tenant) for _ in range(5)]
     db.session.commit()
-    jobs.dispatch_committed()  # the issuance jobs render every PDF once
+    outbox.dispatch_committed()  # the issuance jobs render every PDF once
     app.config["PUBLIC_BASE_URL"] = "https://certs.example.org"
     assert certificates.request_stale_pdf_renders(tenant.id, admin) == 5
     db.session.commit()
-    jobs.dispatch_committed()  # runs the first batch, which defers the next, and so on
+    outbox.dispatch_committed()  # runs the first batch, which defers the next, and so on
     db.session.expire_all()
     assert {c.pdf_status for c in issued} == {PdfStatus.READY}
     runs = db.session.scalar(

@@ -1,200 +1,23 @@
-"""A small job layer over RQ.
+"""RQ job functions: thin adapters named by their effect, each registered with
+`webapp.outbox.job("name")` — load by id, call a service, commit. The outbox (defer, dispatch,
+sweep, `run_record`) lives in `webapp.outbox`, below the services.
 
-`defer("name", *ids)` writes a `JobRecord` in the current transaction. After the commit,
-`dispatch_committed()` hands each record to RQ (with `REDIS_URL`) or runs it in-process
-(embedded default). When Redis is down the record stays `pending` and `flask jobs sweep`
-(run by `rq cron`) enqueues it later. Jobs take ids, reload, check state, and are safe to
-run twice.
+Importing this package registers every job function; `rq cron` reads `cron_config`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import Any
+from flask import Flask
 
-import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from webapp import outbox
+from webapp.jobs import certificates, mail, quizzes, recertification
 
-from webapp import clock
-from webapp.extensions import db
-from webapp.models import JobRecord, JobStatus
+# Records enqueued before the outbox moved name this entry point.
+run_record = outbox.run_record
 
-log = logging.getLogger(__name__)
-
-JobFunc = Callable[..., Any]
-REGISTRY: dict[str, JobFunc] = {}
-QUEUES = ("default", "pdf", "mail", "scheduled")
-
-
-def job(name: str) -> Callable[[JobFunc], JobFunc]:
-    """Register a job function under a stable name (stored in job records)."""
-
-    def decorator(func: JobFunc) -> JobFunc:
-        REGISTRY[name] = func
-        return func
-
-    return decorator
-
-
-def defer(name: str, *args: Any, queue: str = "default", tenant_id: int | None = None) -> JobRecord:
-    """Record a job to run after the current transaction commits. Flushes; never commits."""
-    if name not in REGISTRY:
-        raise KeyError(f"unknown job {name!r}")
-    record = JobRecord(name=name, args=list(args), queue=queue, tenant_id=tenant_id)
-    db.session.add(record)
-    db.session.flush()
-    db.session.info.setdefault("deferred_job_ids", []).append(record.id)
-    return record
-
-
-@event.listens_for(Session, "after_commit")
-def _promote_on_commit(session: Session) -> None:
-    ids = session.info.pop("deferred_job_ids", [])
-    if ids:
-        session.info.setdefault("committed_job_ids", []).extend(ids)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, previous_transaction: Any) -> None:
-    # Only the outermost rollback forgets; a record deferred inside a rolled-back savepoint
-    # no longer exists and is skipped at dispatch.
-    if previous_transaction.parent is None:
-        session.info.pop("deferred_job_ids", None)
-
-
-def dispatch_committed() -> int:
-    """Enqueue (or, without Redis, run) the jobs whose records were just committed."""
-    dispatched = 0
-    while True:
-        ids = db.session.info.pop("committed_job_ids", [])
-        if not ids:
-            return dispatched
-        for record_id in ids:
-            dispatch(record_id)
-            dispatched += 1
-
-
-def dispatch(record_id: int) -> None:
-    if current_app.config.get("REDIS_URL"):
-        _enqueue(record_id)
-    else:
-        run_record(record_id)
-
-
-def redis_connection():
-    from redis import Redis
-
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2)
-
-
-def _enqueue(record_id: int) -> bool:
-    from redis.exceptions import RedisError
-    from rq import Queue, Retry
-
-    record = db.session.get(JobRecord, record_id)
-    if record is None or record.status is not JobStatus.PENDING:
-        return False
-    try:
-        Queue(record.queue, connection=redis_connection()).enqueue(
-            "webapp.jobs.run_record",
-            record_id,
-            job_id=f"certifikation-job-{record_id}-{record.attempts}",
-            retry=Retry(max=3, interval=[10, 60, 300]),
-            description=record.name,
-        )
-    except RedisError as exc:
-        log.warning("Redis unavailable, job %s stays pending for the sweep: %s", record_id, exc)
-        return False
-    db.session.execute(
-        sa.update(JobRecord)
-        .where(JobRecord.id == record_id, JobRecord.status == JobStatus.PENDING)
-        .values(status=JobStatus.ENQUEUED, enqueued_at=clock.now())
-    )
-    db.session.commit()
-    return True
-
-
-def sweep(older_than_seconds: int = 30) -> int:
-    """Enqueue pending records (Redis was down when they were written). Returns the count."""
-    from datetime import timedelta
-
-    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
-    ids = db.session.scalars(
-        sa.select(JobRecord.id)
-        .where(JobRecord.status == JobStatus.PENDING, JobRecord.created_at <= cutoff)
-        .order_by(JobRecord.id)
-        .limit(1000)
-    ).all()
-    count = 0
-    for record_id in ids:
-        if current_app.config.get("REDIS_URL"):
-            count += _enqueue(record_id)
-        else:
-            run_record(record_id)
-            count += 1
-    return count
-
-
-def run_record(record_id: int) -> None:
-    """Entry point of every job (RQ calls it by name): run the registered function once."""
-    if has_app_context():
-        _run_record(record_id)
-        return
-    with _worker_app().app_context():
-        _run_record(record_id)
-
-
-def _run_record(record_id: int) -> None:
-    record = db.session.get(JobRecord, record_id)
-    if record is None or record.status is JobStatus.DONE:
-        return
-    func = REGISTRY[record.name]
-    record.status = JobStatus.RUNNING
-    record.attempts += 1
-    args = list(record.args)
-    db.session.commit()
-    try:
-        func(*args)
-    except Exception as exc:
-        db.session.rollback()
-        log.exception("job %s (%s) failed", record_id, record.name)
-        _finish(record_id, JobStatus.FAILED, f"{type(exc).__name__}: {exc}")
-        if current_app.config.get("REDIS_URL"):
-            raise  # RQ retries it
-        return
-    _finish(record_id, JobStatus.DONE, None)
-    dispatch_committed()
-
-
-def _finish(record_id: int, status: JobStatus, error: str | None) -> None:
-    db.session.execute(
-        sa.update(JobRecord)
-        .where(JobRecord.id == record_id)
-        .values(status=status, error=error, finished_at=clock.now())
-    )
-    db.session.commit()
-
-
-_app: Flask | None = None
-
-
-def _worker_app() -> Flask:
-    """The app of an `rq worker` process, created once per process from the environment."""
-    global _app
-    if _app is None:
-        from webapp import create_app
-
-        _app = create_app(None)
-    return _app
+__all__ = ["certificates", "init_app", "mail", "quizzes", "recertification", "run_record"]
 
 
 def init_app(app: Flask) -> None:
-    from webapp.jobs import certificates, quizzes, tasks  # noqa: F401  (registers the job functions)
-
-    @app.after_request
-    def _dispatch_after_commit(response):
-        dispatch_committed()
-        return response
+    """The job functions are registered (by importing this package); the outbox dispatches."""
+    outbox.init_app(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.jobs import defer, job
+from webapp.outbox import defer, job
 from webapp.services import certificates
 
 BATCH = 50  # PDFs per run of the bulk job: it commits and defers itself for the next batch

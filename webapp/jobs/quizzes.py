@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.jobs import job
+from webapp.models import Evaluation
+from webapp.outbox import job
 from webapp.services import automated_evaluation as evaluation
 
 
@@ -36,8 +37,6 @@ def finalize_overdue_attempts() -> int:
     """Grade attempts whose deadline plus grace has passed, on the answers saved in time; one
     commit per attempt (each may complete an enrolment). Safe to run twice or alongside a
     learner's visit: the conditional UPDATE lets one of them grade. Returns how many it graded."""
-    from webapp.models import Evaluation
-
     graded = 0
     for attempt_id in evaluation.overdue_attempt_ids(clock.now()):
         attempt = db.session.get(Evaluation, attempt_id)

@@ -7,7 +7,9 @@ import logging
 
 from flask import has_app_context
 
-from webapp import jobs
+from webapp import outbox
+from webapp.extensions import db
+from webapp.jobs import quizzes
 
 log = logging.getLogger(__name__)
 
@@ -15,22 +17,20 @@ log = logging.getLogger(__name__)
 def _in_app(func):
     if has_app_context():
         return func()
-    with jobs._worker_app().app_context():
+    with outbox.worker_app().app_context():
         return func()
 
 
 def sweep_pending_jobs() -> int:
     """Enqueue job records left pending while Redis was unreachable."""
-    return _in_app(lambda: jobs.sweep(older_than_seconds=30))
+    return _in_app(lambda: outbox.sweep(older_than_seconds=30))
 
 
 def _run_now(name: str) -> None:
     """Write a job record and dispatch it (the record makes the run visible to admins)."""
-    from webapp.extensions import db
-
-    jobs.defer(name, queue="scheduled")
+    outbox.defer(name, queue="scheduled")
     db.session.commit()
-    jobs.dispatch_committed()
+    outbox.dispatch_committed()
 
 
 def daily_expiry() -> None:
@@ -46,6 +46,4 @@ def hourly_reminders() -> None:
 def finalize_overdue_attempts() -> int:
     """Grade quiz attempts whose time ran out (every minute; cheap when there are none, so it
     runs directly instead of writing a job record each time)."""
-    from webapp.jobs import quizzes
-
     return _in_app(quizzes.finalize_overdue_attempts)

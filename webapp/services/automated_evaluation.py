@@ -39,6 +39,7 @@ from webapp.models import (
     RequirementProgress,
     User,
 )
+from webapp.outbox import defer
 from webapp.services import audit, grading, orchestration
 
 # --- Quiz authoring -------------------------------------------------------------------------
@@ -1387,8 +1388,6 @@ def correct_question(
     it still has the old key. Writes a regrade batch, an audit event, and defers the
     `regrade_batch` job. Raises NotFound (other tenant, unknown question), ValidationFailed
     (by field: the key, `reason`; an unchanged key). Flushes; never commits."""
-    from webapp.jobs import defer
-
     _check_tenant(version.tenant_id, actor)
     version = db.session.scalar(
         sa.select(QuizVersion)

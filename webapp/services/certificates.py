@@ -36,6 +36,7 @@ from webapp.models import (
     Tenant,
     User,
 )
+from webapp.outbox import defer
 from webapp.services import audit, notifications, orchestration, skills_portfolio
 from webapp.services.certificate_pdf import CertificateDocument, render
 from webapp.storage import get_storage
@@ -191,8 +192,6 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
 
 
 def _announce_issuance(certificate: Certificate, holder: User) -> None:
-    from webapp.jobs import defer
-
     programme = certificate.meta["programme_name"]
     audit.record(
         certificate.tenant_id,
@@ -297,8 +296,6 @@ def record_pdf_failure(certificate_id: int, error: str) -> None:
 def request_pdf_render(certificate: Certificate, actor: User) -> None:
     """An admin asks for the PDF to be rendered again (after a failure or a badge change): back
     to pending and a new job after the commit. Flushes, never commits."""
-    from webapp.jobs import defer
-
     certificate.pdf_status = PdfStatus.PENDING
     certificate.pdf_error = None
     audit.record(
@@ -334,8 +331,6 @@ def request_stale_pdf_renders(tenant_id: int, actor: User) -> int:
     """Send every stored PDF of the tenant whose links point at another address back to
     pending (one set-based UPDATE) and defer one job that renders the pending PDFs of the
     tenant batch by batch. Returns how many. Flushes, never commits."""
-    from webapp.jobs import defer
-
     count = db.session.execute(
         sa.update(Certificate)
         .where(_stale_pdfs(tenant_id))

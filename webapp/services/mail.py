@@ -11,14 +11,13 @@ from flask import current_app
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import EmailStatus, OutboxEmail, User
+from webapp.outbox import defer
 
 log = logging.getLogger(__name__)
 
 
 def queue_email(user: User, subject: str, body: str) -> OutboxEmail:
     """Write an outbox e-mail to `user` and defer its delivery. Flushes; never commits."""
-    from webapp.jobs import defer
-
     email = OutboxEmail(
         tenant_id=user.tenant_id,
         user_id=user.id,
