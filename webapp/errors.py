@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
 
-if TYPE_CHECKING:
-    from flask import Flask
+from webapp import htmx
 
 
 class DomainError(Exception):
@@ -51,10 +51,6 @@ class InvalidTransition(Conflict):
 
 def register_error_handlers(app: Flask) -> None:
     """Render 400/403/404/405/413/429/500 with the base layout (or a small fragment for htmx)."""
-    from flask import render_template, request
-    from werkzeug.exceptions import HTTPException
-
-    from webapp import htmx
 
     def render(code: int, title: str, message: str):
         template = "errors/_error.html" if htmx.is_fragment_request() else "errors/error.html"

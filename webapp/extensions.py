@@ -6,6 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
 
 from webapp.models.base import Base
 
@@ -42,8 +43,6 @@ def _sqlite_on_begin(connection) -> None:
 
 def configure_engines(app) -> None:
     """Attach the SQLite pragmas to the app's engines (no-op for other databases)."""
-    from sqlalchemy import event
-
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite" and not event.contains(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filetype
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from webapp.errors import DomainError, ValidationFailed
 
@@ -41,6 +42,4 @@ def sniff_image(data: bytes, max_bytes: int) -> tuple[str | None, str | None]:
 
 def choices(pairs) -> list:
     """(value, label) pairs as WTForms SelectChoice objects."""
-    from wtforms.fields.choices import SelectChoice
-
     return [SelectChoice(value, label) for value, label in pairs]

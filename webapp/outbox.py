@@ -3,10 +3,10 @@
 `defer("name", *ids)` writes a `JobRecord` in the current transaction. After the commit,
 `dispatch_committed()` hands each record to RQ (with `REDIS_URL`) or runs it in-process
 (embedded default). When Redis is down the record stays `pending` and `flask jobs sweep`
-(run by `rq cron`) enqueues it later. `run_record` is what RQ calls: it runs the function
-registered under the record's name once. The job functions themselves are thin adapters in
-`webapp.jobs`, registered with `@job("name")`; they take ids, reload, check state, and are
-safe to run twice.
+(run by `rq cron`) enqueues it later. `run_record` runs the function registered under the
+record's name once (RQ calls it through `webapp.worker`, which builds the app). The job
+functions themselves are thin adapters in `webapp.jobs`, registered with `@job("name")`; they
+take ids, reload, check state, and are safe to run twice.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-import webapp
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import JobRecord, JobStatus
@@ -101,7 +100,7 @@ def _enqueue(record_id: int) -> bool:
         return False
     try:
         Queue(record.queue, connection=redis_connection()).enqueue(
-            "webapp.outbox.run_record",
+            "webapp.worker.run_record",
             record_id,
             job_id=f"certifikation-job-{record_id}-{record.attempts}",
             retry=Retry(max=3, interval=[10, 60, 300]),
@@ -139,15 +138,8 @@ def sweep(older_than_seconds: int = 30) -> int:
 
 
 def run_record(record_id: int) -> None:
-    """Entry point of every job (RQ calls it by name): run the registered function once."""
-    if has_app_context():
-        _run_record(record_id)
-        return
-    with _worker_app().app_context():
-        _run_record(record_id)
-
-
-def _run_record(record_id: int) -> None:
+    """Run the function registered under the record's name once, inside the current app
+    context (a worker process enters one first: `webapp.worker.run_record`)."""
     record = db.session.get(JobRecord, record_id)
     if record is None or record.status is JobStatus.DONE:
         return
@@ -176,22 +168,6 @@ def _finish(record_id: int, status: JobStatus, error: str | None) -> None:
         .values(status=status, error=error, finished_at=clock.now())
     )
     db.session.commit()
-
-
-_app: Flask | None = None
-
-
-def _worker_app() -> Flask:
-    """The app of an `rq worker` process, created once per process from the environment."""
-    global _app
-    if _app is None:
-        _app = webapp.create_app(None)
-    return _app
-
-
-def worker_app() -> Flask:
-    """The app of an `rq worker` or `rq cron` process (see `_worker_app`)."""
-    return _worker_app()
 
 
 def init_app(app: Flask) -> None:

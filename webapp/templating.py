@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from webapp import clock
 from webapp.services import grading
+from webapp.services import navigation as nav
 
 
 def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
@@ -63,6 +64,4 @@ def init_templating(app: Flask) -> None:
     def navigation() -> dict[str, Any]:
         if not current_user.is_authenticated:
             return {"nav_counts": {}}
-        from webapp.services import navigation as nav
-
         return {"nav_counts": nav.counts(current_user)}

@@ -162,7 +162,7 @@ def test_a_real_worker_renders_the_pdf_once_even_when_queued_twice(app):
     assert [r.status for r in records] == [JobStatus.ENQUEUED, JobStatus.ENQUEUED]
     queue = Queue("pdf", connection=connection)
     # And RQ handing the first record out twice (a redelivery).
-    queue.enqueue("webapp.outbox.run_record", records[0].id, job_id="certifikation-job-dup")
+    queue.enqueue("webapp.worker.run_record", records[0].id, job_id="certifikation-job-dup")
     assert queue.count == 3
     worker = SimpleWorker([queue], connection=connection)
     assert worker.work(burst=True)

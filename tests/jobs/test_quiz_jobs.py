@@ -3,7 +3,7 @@
 from redis import Redis
 from rq.cron import CronScheduler
 
-from webapp.jobs import scheduled
+from webapp import worker
 from webapp.outbox import REGISTRY
 
 
@@ -13,9 +13,9 @@ def test_rq_cron_grades_overdue_attempts_every_minute():
     scheduler.load_config_from_file("webapp.jobs.cron_config")
     jobs = {job.name: job for job in scheduler._cron_jobs}
     job = jobs["finalize-overdue-attempts"]
-    assert job.func is scheduled.finalize_overdue_attempts and job.interval == 60
+    assert job.func is worker.finalize_overdue_attempts and job.interval == 60
     assert {"regrade_batch", "finalize_overdue_attempts"} <= set(REGISTRY)
 
 
 def test_the_scheduled_function_runs_the_job_in_an_app(app, clock):
-    assert scheduled.finalize_overdue_attempts() == 0
+    assert worker.finalize_overdue_attempts() == 0

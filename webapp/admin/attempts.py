@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from webapp import htmx
 from webapp.access import tenant_get_or_404
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
 from webapp.formtools import apply_problems

@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from webapp import clock, htmx, urls
 from webapp.access import tenant_get_or_404, tenant_id
+from webapp.admin.blueprint import bp
 from webapp.admin.certificate_forms import CertificateFilterForm, RevokeForm
-from webapp.admin.views import bp
-from webapp.certificates.downloads import send_certificate_pdf
+from webapp.downloads import send_certificate_pdf
 from webapp.errors import InvalidTransition, ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems, choices

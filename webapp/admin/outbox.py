@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from webapp.access import tenant_get_or_404, tenant_select
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.extensions import db
 from webapp.models import OutboxEmail
 

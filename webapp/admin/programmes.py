@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from webapp import htmx
 from webapp.access import tenant_get_or_404, tenant_id, tenant_select
+from webapp.admin.blueprint import bp
 from webapp.admin.programme_forms import (
     REQUIREMENT_KINDS,
     EnrolForm,
     ProgrammeForm,
     RequirementForm,
 )
-from webapp.admin.views import bp
 from webapp.errors import Conflict, DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems, choices, sniff_image

@@ -17,7 +17,7 @@ from flask_login import current_user
 from webapp import htmx
 from webapp.access import tenant_get_or_404, tenant_select
 from webapp.admin import quiz_forms as forms
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Quiz, QuizStatus

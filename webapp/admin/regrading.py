@@ -14,7 +14,7 @@ from flask_login import current_user
 from webapp import htmx
 from webapp.access import first_or_404, tenant_get_or_404, tenant_select
 from webapp.admin import regrading_forms as forms
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.models import Quiz, QuizVersion, RegradeBatch

@@ -6,7 +6,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from webapp import clock
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.services import recertification
 
 WINDOWS = (30, 60, 90)

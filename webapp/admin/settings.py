@@ -9,7 +9,7 @@ from wtforms import RadioField, StringField
 from wtforms.validators import Length
 
 from webapp import clock, htmx
-from webapp.admin.views import bp
+from webapp.admin.blueprint import bp
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems, choices

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from webapp import htmx
 from webapp.access import tenant_get_or_404
+from webapp.admin.blueprint import bp
 from webapp.admin.transfer_forms import ImportProgrammeForm
-from webapp.admin.views import bp
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.models import CertificationPath

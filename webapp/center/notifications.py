@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from webapp import htmx
 from webapp.access import first_or_404
-from webapp.center.views import bp
+from webapp.center.blueprint import bp
 from webapp.extensions import db
 from webapp.models import Notification
 from webapp.services import notifications as inbox

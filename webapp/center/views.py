@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp import clock
+from webapp.center import notifications  # noqa: F401  (attaches the notifications page)
+from webapp.center.blueprint import bp
 from webapp.models import EnrolmentStatus
 from webapp.services import certificates
 from webapp.services import dashboard as dashboard_service
-
-bp = Blueprint("center", __name__)
 
 
 @bp.get("/")
@@ -46,7 +46,3 @@ def dashboard():
         finished_summaries=[s for s in summaries if not s.enrolment.is_open and s not in certified],
         expiring=expiring,
     )
-
-
-# Route modules attach their views to `bp` on import.
-from webapp.center import notifications  # noqa: E402, F401

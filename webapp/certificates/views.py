@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from webapp import clock, htmx
 from webapp.access import first_or_404, public, tenant_select
-from webapp.certificates.downloads import send_certificate_pdf
+from webapp.downloads import send_certificate_pdf
 from webapp.extensions import limiter
 from webapp.models import Certificate
 from webapp.services import certificates

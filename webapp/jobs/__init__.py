@@ -2,7 +2,8 @@
 `webapp.outbox.job("name")` — load by id, call a service, commit. The outbox (defer, dispatch,
 sweep, `run_record`) lives in `webapp.outbox`, below the services.
 
-Importing this package registers every job function; `rq cron` reads `cron_config`.
+Importing this package registers every job function; `rq cron` reads `cron_config`, whose
+functions (and RQ's entry point for every job) are in `webapp.worker`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from flask import Flask
 from webapp import outbox
 from webapp.jobs import certificates, mail, quizzes, recertification
 
-# Records enqueued before the outbox moved name this entry point.
-run_record = outbox.run_record
-
-__all__ = ["certificates", "init_app", "mail", "quizzes", "recertification", "run_record"]
+__all__ = ["certificates", "init_app", "mail", "quizzes", "recertification"]
 
 
 def init_app(app: Flask) -> None:

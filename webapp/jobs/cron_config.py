@@ -1,8 +1,9 @@
-"""`rq cron` configuration: `rq cron --url $REDIS_URL webapp.jobs.cron_config`."""
+"""`rq cron` configuration: `rq cron --url $REDIS_URL webapp.jobs.cron_config` (the path the
+deployments use; the functions are the worker entry points of `webapp.worker`)."""
 
 from rq import cron
 
-from webapp.jobs import scheduled
+from webapp import worker as scheduled
 
 # Hand on jobs that were written while Redis was down.
 cron.register(scheduled.sweep_pending_jobs, "scheduled", interval=60, name="sweep-pending-jobs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp import clock
 from webapp.errors import DomainError
@@ -17,8 +18,6 @@ _dummy_hash: str | None = None
 def _dummy_check(password: str) -> None:
     """Spend the same time on an unknown e-mail as on a wrong password."""
     global _dummy_hash
-    from werkzeug.security import check_password_hash, generate_password_hash
-
     if _dummy_hash is None:
         _dummy_hash = generate_password_hash("not-a-real-password")
     check_password_hash(_dummy_hash, password)

@@ -40,7 +40,7 @@ from webapp.models import (
     User,
 )
 from webapp.outbox import defer
-from webapp.services import audit, grading, orchestration
+from webapp.services import audit, grading, orchestration, peer_validation
 
 # --- Quiz authoring -------------------------------------------------------------------------
 #
@@ -1070,8 +1070,6 @@ def _finalize(attempt: Evaluation, now: datetime, *, reason: str) -> bool:
             evaluation_id=attempt.id,
         )
         if needs_mentor:
-            from webapp.services import peer_validation  # it reads attempts: import late
-
             peer_validation.notify_reviewers(attempt)
     return True
 

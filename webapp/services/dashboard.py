@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -109,8 +109,6 @@ def _renewed_certificate_expiry(user: User, enrolments: list[Enrolment]) -> dict
 
 def expiring_certificates(user: User, now: datetime, within_days: int) -> list[Certificate]:
     """The user's active certificates expiring within `within_days`."""
-    from datetime import timedelta
-
     return list(
         db.session.scalars(
             sa.select(Certificate)

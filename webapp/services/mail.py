@@ -6,6 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
+import sqlalchemy as sa
 from flask import current_app
 
 from webapp import clock
@@ -59,8 +60,6 @@ def deliver(email_id: int) -> None:
 def deliver_pending(limit: int = 500) -> int:
     """Deliver up to `limit` pending outbox e-mails (those written by set-based jobs such as
     the expiry run). Returns how many were sent. Never commits."""
-    import sqlalchemy as sa
-
     ids = db.session.scalars(
         sa.select(OutboxEmail.id)
         .where(OutboxEmail.status == EmailStatus.PENDING)

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from webapp import sqltools, urls
 from webapp.extensions import db
@@ -30,6 +31,7 @@ from webapp.models import (
     EnrolmentStatus,
     LearnerTask,
     Notification,
+    OrgUnit,
     OutboxEmail,
     PathStatus,
     PathVersion,
@@ -614,8 +616,6 @@ class HolderRenewal:
 
 def expiring_groups(tenant_id: int, as_of: datetime) -> list[ExpiringGroup]:
     """Active certificates expiring in the next 30/60/90 days, per programme and org unit."""
-    from webapp.models import OrgUnit
-
     certs = Certificate.__table__
     horizon = {d: as_of + timedelta(days=d) for d in (30, 60, 90)}
 
@@ -644,10 +644,6 @@ def holder_renewals(
 ) -> tuple[list[HolderRenewal], int]:
     """Holders whose certificate expires within `days` (or has expired in the last `days`),
     with the state of their renewal enrolment; a constant number of queries."""
-    from sqlalchemy.orm import joinedload
-
-    from webapp.models import OrgUnit
-
     condition = sa.and_(
         Certificate.tenant_id == tenant_id,
         Certificate.status.in_([CertificateStatus.ACTIVE, CertificateStatus.EXPIRED]),

@@ -1,4 +1,5 @@
-"""Serving a certificate's stored PDF (My Certificates and the admin pages)."""
+"""Serving stored files as attachments shared by blueprints: a certificate's PDF (My
+Certificates and the admin pages)."""
 
 from __future__ import annotations
 

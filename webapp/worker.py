@@ -1,24 +1,41 @@
-"""Periodic jobs run by `rq cron` (see cron_config.py): they take no arguments and build the
-app from the environment, like any worker job."""
+"""Entry points of the worker processes, above the layers (they build the app, which wires
+everything): RQ calls `run_record` for every job, `rq cron` (webapp.jobs.cron_config) calls
+the periodic functions below. Each takes no app context and enters the process's own app,
+created once from the environment; inside one (tests, `flask` commands) it uses that one."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import has_app_context
+from flask import Flask, has_app_context
 
-from webapp import outbox
+from webapp import create_app, outbox
 from webapp.extensions import db
 from webapp.jobs import quizzes
 
-log = logging.getLogger(__name__)
+T = TypeVar("T")
+_app: Flask | None = None
 
 
-def _in_app(func):
+def worker_app() -> Flask:
+    """The app of this worker process, created once from the environment."""
+    global _app
+    if _app is None:
+        _app = create_app(None)
+    return _app
+
+
+def _in_app(func: Callable[[], T]) -> T:
     if has_app_context():
         return func()
-    with outbox.worker_app().app_context():
+    with worker_app().app_context():
         return func()
+
+
+def run_record(record_id: int) -> None:
+    """What RQ runs for every job record: the registered job function, once."""
+    _in_app(lambda: outbox.run_record(record_id))
 
 
 def sweep_pending_jobs() -> int:
