@@ -62,7 +62,6 @@ def foreign_urls(other_tenant):
         "admin.requirement_add": ("POST", f"/certs/admin/programs/{path.id}/requirements"),
         "admin.requirement_settings": f"/certs/admin/programs/{path.id}/requirements/settings"
         "?kind=quiz",
-        "admin.requirement_order": ("POST", f"/certs/admin/programs/{path.id}/requirements/order"),
         "admin.requirement_edit": f"{req}/edit",
         "admin.requirement_remove": ("POST", f"{req}/remove"),
         "admin.requirement_move": ("POST", f"{req}/move"),

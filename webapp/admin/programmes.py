@@ -290,18 +290,6 @@ def requirement_move(path_id: int, requirement_id: int):
     return _after_requirement_change(path)
 
 
-@bp.post("/programs/<int:path_id>/requirements/order")
-def requirement_order(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
-    try:
-        ordered = [int(i) for i in request.form.getlist("requirement_id")]
-    except ValueError:
-        abort(400)
-    paths.reorder_requirements(path, ordered)
-    db.session.commit()
-    return _after_requirement_change(path)
-
-
 @bp.post("/programs/<int:path_id>/publish")
 def programme_publish(path_id: int):
     path = tenant_get_or_404(CertificationPath, path_id)

@@ -1,4 +1,5 @@
-"""Token-authenticated JSON API for external systems, and a health check."""
+"""The JSON API blueprint (`/api`). Today it serves the health check only: `GET /api/health`
+answers `{"status": "ok"}` once the database answers; it needs no login."""
 
 from __future__ import annotations
 
