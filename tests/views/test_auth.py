@@ -1,3 +1,5 @@
+import pytest
+
 from tests.factories import UserFactory
 from webapp.models import Role
 
@@ -98,6 +100,18 @@ def test_next_parameter_only_allows_local_paths(client, app):
         data={"email": user.email, "password": "correct horse battery staple"},
     )
     assert response.headers["Location"].endswith("/certs/my")
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/", "//evil.example/"])
+def test_next_that_a_browser_reads_as_another_site_is_refused(client, app, target):
+    """ "/\\host" is "//host" to a browser: an open redirect before this check."""
+    user = UserFactory()
+    response = client.post(
+        "/auth/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": "correct horse battery staple"},
+    )
+    assert response.headers["Location"].endswith("/certs")
 
 
 def test_passwords_are_hashed(app):

@@ -15,12 +15,20 @@ from webapp.services import accounts
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+def is_safe_next(target: str | None) -> bool:
+    """Whether `target` is a path of this site to return to after login: it starts with a
+    single "/", names no scheme or host, and holds no backslash or control character (browsers
+    read "/\\host" as "//host", another site). Pure."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
 def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("center.dashboard")
+    return target if target and is_safe_next(target) else url_for("center.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
