@@ -3,6 +3,7 @@ pass mark, cooldown, maximum attempts, deadline and the overdue job."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from webapp.models import (
 )
 from webapp.services import automated_evaluation as evaluation
 from webapp.services import orchestration
+from webapp.services.automated_evaluation import attempts
 
 
 @pytest.fixture
@@ -85,8 +87,8 @@ def test_the_database_decides_between_two_concurrent_starts(tenant, monkeypatch)
     # A second request that read "nothing in progress" before the first committed: its
     # INSERT violates the partial unique index and it returns the first attempt.
     stale = evaluation.requirement_state(learner, enrolment, rid)
-    stale = evaluation.dataclasses.replace(stale, in_progress=None, blocker=None)
-    monkeypatch.setattr(evaluation, "requirement_state", lambda *a, **k: stale)
+    stale = dataclasses.replace(stale, in_progress=None, blocker=None)
+    monkeypatch.setattr(attempts, "requirement_state", lambda *a, **k: stale)
     second, created = evaluation.start_attempt(learner, enrolment, rid)
     assert not created and second.id == first.id
     count = db.session.scalar(sa.select(sa.func.count(Evaluation.id)))

@@ -29,6 +29,7 @@ from webapp.models import (
 )
 from webapp.services import automated_evaluation as evaluation
 from webapp.services import orchestration
+from webapp.services.automated_evaluation import regrading
 
 # 4 of 6: q4 answered "nope" (a key that should have been accepted) and q5 wrong -> 66.66 %.
 # Accepting "nope" for q4 makes it 5 of 6 = 83.33 %: a pass.
@@ -307,18 +308,18 @@ def test_a_failing_job_marks_the_batch_failed_and_a_retry_finishes_it(tenant, ad
     batch = evaluation.correct_question(
         attempt.quiz_version, admin, "q4", {"accepted": ["nope"]}, "Renamed"
     )
-    original = evaluation.regrade_attempt
+    original = regrading.regrade_attempt
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(evaluation, "regrade_attempt", broken)
+    monkeypatch.setattr(regrading, "regrade_attempt", broken)
     with pytest.raises(RuntimeError):
         outbox.REGISTRY["regrade_batch"](batch.id)
     db.session.expire_all()
     failed = db.session.get(RegradeBatch, batch.id)
     assert failed.status is RegradeStatus.FAILED and "database went away" in failed.error
-    monkeypatch.setattr(evaluation, "regrade_attempt", original)
+    monkeypatch.setattr(regrading, "regrade_attempt", original)
     run_job(batch.id)
     done = db.session.get(RegradeBatch, batch.id)
     assert done.status is RegradeStatus.DONE and done.attempts_rescored == 1 and not done.error
