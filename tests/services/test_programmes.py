@@ -28,6 +28,7 @@ from webapp.models import (
 )
 from webapp.services import certification_path_management as paths
 from webapp.services import orchestration
+from webapp.services.certification_path_management import authoring
 
 ALLOWED = ("pdf", "png", "jpg")
 
@@ -112,7 +113,7 @@ def test_a_name_taken_after_the_check_is_refused_by_the_database(admin, monkeypa
     """A concurrent request that took the name between the check and the insert: the unique
     constraint decides and the form gets a message, not a 500."""
     paths.create_programme(admin.tenant_id, admin, fields())
-    monkeypatch.setattr(paths, "name_taken", lambda *args: False)
+    monkeypatch.setattr(authoring, "name_taken", lambda *args: False)
     before = count(CertificationPath)
     with pytest.raises(ValidationFailed) as caught:
         paths.create_programme(admin.tenant_id, admin, fields(slug="other"))

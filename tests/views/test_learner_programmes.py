@@ -5,7 +5,7 @@ import pytest
 from tests.factories import OrgUnitFactory, TenantFactory, UserFactory, published_path
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Certificate, EnrolmentStatus, Level, ProgressStatus
+from webapp.models import Certificate, Enrolment, EnrolmentStatus, Level, ProgressStatus
 from webapp.services import certification_path_management as paths
 
 
@@ -80,12 +80,7 @@ def test_enrol_from_the_detail_page_then_see_progress(client, login, tenant, lea
     # A double click creates nothing twice.
     client.post("/certs/programs/basics/enrol")
     assert (
-        len(
-            db.session.scalars(
-                db.select(paths.Enrolment).where(paths.Enrolment.path_id == path.id)
-            ).all()
-        )
-        == 1
+        len(db.session.scalars(db.select(Enrolment).where(Enrolment.path_id == path.id)).all()) == 1
     )
 
 

@@ -1,0 +1,485 @@
+"""Programme authoring: fields and their validation, create, update, archive and delete,
+and the requirements of a programme (add, change, remove, reorder).
+
+Functions flush but never commit; they raise DomainError subclasses with safe messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp import clock
+from webapp.errors import Conflict, ValidationFailed
+from webapp.extensions import db
+from webapp.models import (
+    OPEN_ENROLMENT_STATUSES,
+    Certificate,
+    CertificateStatus,
+    CertificationPath,
+    Enrolment,
+    Level,
+    OrgUnit,
+    PathRequirement,
+    PathStatus,
+    Quiz,
+    RequirementKind,
+    RequirementProgress,
+    Skill,
+    User,
+    path_prerequisites,
+)
+from webapp.services import audit
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VIDEO_URL_RE = re.compile(r"^https?://[^\s]+$")
+PROGRAMME_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "level",
+    "validity_days",
+    "renewal_window_days",
+    "recert_grace_days",
+    "self_enrolment",
+    "org_unit_id",
+)
+
+
+def quiz_of_tenant(tenant_id: int, quiz_id: int) -> Quiz | None:
+    return db.session.scalar(sa.select(Quiz).where(Quiz.id == quiz_id, Quiz.tenant_id == tenant_id))
+
+
+def _int_in(value: Any, low: int, high: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if low <= value <= high else None
+
+
+def validate_programme_fields(
+    tenant_id: int, data: dict[str, Any], path: CertificationPath | None = None
+) -> dict[str, list[str]]:
+    """Every problem with programme fields (name, slug unique per tenant, level, validity,
+    renewal window, org unit of the tenant), by field. Empty when valid. Reads only."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    name = (data.get("name") or "").strip()
+    if not name:
+        add("name", "Give the programme a name.")
+    elif len(name) > 160:
+        add("name", "The name can be at most 160 characters.")
+    elif name_taken(tenant_id, name, path):
+        add("name", "Another programme already has this name.")
+    slug = (data.get("slug") or "").strip()
+    if not SLUG_RE.match(slug) or len(slug) > 80:
+        add("slug", "Use lowercase letters, digits and single hyphens (at most 80 characters).")
+    else:
+        clash = db.session.scalar(
+            sa.select(CertificationPath.id).where(
+                CertificationPath.tenant_id == tenant_id,
+                CertificationPath.slug == slug,
+                CertificationPath.id != (path.id if path else -1),
+            )
+        )
+        if clash:
+            add("slug", "Another programme already uses this slug.")
+    if data.get("level") not in {lv.value for lv in Level}:
+        add("level", "Choose foundation, intermediate or advanced.")
+    validity = data.get("validity_days")
+    if validity is not None and _int_in(validity, 1, 3650) is None:
+        add("validity_days", "Validity must be between 1 and 3650 days, or none.")
+    if _int_in(data.get("renewal_window_days", 30), 0, 365) is None:
+        add("renewal_window_days", "The renewal window must be between 0 and 365 days.")
+    if _int_in(data.get("recert_grace_days", 90), 0, 3650) is None:
+        add("recert_grace_days", "The grace period must be between 0 and 3650 days.")
+    unit_id = data.get("org_unit_id")
+    if unit_id is not None:
+        unit = db.session.scalar(
+            sa.select(OrgUnit.id).where(OrgUnit.id == unit_id, OrgUnit.tenant_id == tenant_id)
+        )
+        if unit is None:
+            add("org_unit_id", "Choose an org unit of your organisation.")
+    return problems
+
+
+def name_taken(tenant_id: int, name: str, path: CertificationPath | None = None) -> bool:
+    """Whether another programme of the tenant has this name (ignoring case; the database's
+    unique (tenant_id, name) constraint settles exact clashes under races)."""
+    return (
+        db.session.scalar(
+            sa.select(CertificationPath.id)
+            .where(
+                CertificationPath.tenant_id == tenant_id,
+                sa.func.lower(CertificationPath.name) == name.strip().lower(),
+                CertificationPath.id != (path.id if path is not None and path.id else -1),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def validate_requirement_fields(
+    tenant_id: int, kind: str, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """Every problem with a requirement of `kind` (title, quiz of the tenant, min score 0-100,
+    evidence types and approvals, content text or video link), by field. Reads only."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if kind not in {k.value for k in RequirementKind}:
+        add("kind", "Choose quiz, evidence or content.")
+        return problems
+    title = (data.get("title") or "").strip()
+    if not title:
+        add("title", "Give the requirement a title.")
+    elif len(title) > 160:
+        add("title", "The title can be at most 160 characters.")
+    if kind == RequirementKind.QUIZ.value:
+        quiz_id = data.get("quiz_id")
+        if not isinstance(quiz_id, int) or quiz_of_tenant(tenant_id, quiz_id) is None:
+            add("quiz_id", "Choose a quiz of your organisation.")
+        min_score = data.get("min_score")
+        if min_score is not None and _int_in(min_score, 0, 100) is None:
+            add("min_score", "The minimum score must be between 0 and 100.")
+    elif kind == RequirementKind.EVIDENCE.value:
+        if not (data.get("instructions") or "").strip():
+            add("instructions", "Tell learners what to submit.")
+        types = data.get("accepted_types") or []
+        if not types:
+            add("accepted_types", "Accept at least one file type.")
+        elif any(t not in allowed_types for t in types):
+            add("accepted_types", f"Accepted types must be among: {', '.join(allowed_types)}.")
+        if _int_in(data.get("required_approvals", 1), 1, 5) is None:
+            add("required_approvals", "Required approvals must be between 1 and 5.")
+    else:
+        body = (data.get("body") or "").strip()
+        video = (data.get("video_url") or "").strip()
+        if not body and not video:
+            add("body", "Give the learning content as text or a video link.")
+        if video and not VIDEO_URL_RE.match(video):
+            add("video_url", "The video link must start with http:// or https://.")
+    return problems
+
+
+def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The kind-specific settings stored in a requirement's metadata."""
+    if kind == RequirementKind.QUIZ.value:
+        return {"requires_peer_validation": bool(data.get("requires_peer_validation"))}
+    if kind == RequirementKind.EVIDENCE.value:
+        return {
+            "instructions": (data.get("instructions") or "").strip(),
+            "accepted_types": list(data.get("accepted_types") or []),
+            "required_approvals": int(data.get("required_approvals") or 1),
+        }
+    return {
+        "body": (data.get("body") or "").strip(),
+        "video_url": (data.get("video_url") or "").strip() or None,
+    }
+
+
+def prerequisite_cycle(path: CertificationPath, prerequisite_ids: list[int]) -> bool:
+    """Whether making `path` require `prerequisite_ids` would close a cycle (walks the graph
+    of the tenant's prerequisites in one query)."""
+    if path.id is None:
+        return False
+    edges = db.session.execute(
+        sa.select(path_prerequisites.c.path_id, path_prerequisites.c.required_path_id)
+        .join(CertificationPath, CertificationPath.id == path_prerequisites.c.path_id)
+        .where(CertificationPath.tenant_id == path.tenant_id)
+    ).all()
+    graph: dict[int, set[int]] = {}
+    for source, target in edges:
+        if source != path.id:
+            graph.setdefault(source, set()).add(target)
+    graph[path.id] = set(prerequisite_ids)
+    stack, seen = list(graph[path.id]), set()
+    while stack:
+        node = stack.pop()
+        if node == path.id:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return False
+
+
+def _raise_if(problems: dict[str, list[str]], message: str) -> None:
+    if problems:
+        raise ValidationFailed(message, problems)
+
+
+def _tenant_paths(tenant_id: int, ids: list[int]) -> list[CertificationPath]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(CertificationPath).where(
+                CertificationPath.tenant_id == tenant_id, CertificationPath.id.in_(ids)
+            )
+        )
+    )
+
+
+def _skills_by_name(tenant_id: int, names: list[str]) -> list[Skill]:
+    wanted = []
+    for name in names:
+        cleaned = " ".join(name.split())[:120]
+        if cleaned and cleaned.lower() not in {w.lower() for w in wanted}:
+            wanted.append(cleaned)
+    if not wanted:
+        return []
+    existing = {
+        s.name.lower(): s
+        for s in db.session.scalars(sa.select(Skill).where(Skill.tenant_id == tenant_id))
+    }
+    skills = []
+    for name in wanted:
+        skill = existing.get(name.lower())
+        if skill is None:
+            skill = Skill(tenant_id=tenant_id, name=name)
+            db.session.add(skill)
+        skills.append(skill)
+    return skills
+
+
+def _apply_programme(
+    path: CertificationPath, data: dict[str, Any], actor: User | None
+) -> CertificationPath:
+    problems = validate_programme_fields(path.tenant_id, data, path if path.id else None)
+    prerequisite_ids = [int(i) for i in data.get("prerequisite_ids") or []]
+    prerequisites = _tenant_paths(path.tenant_id, prerequisite_ids)
+    if len(prerequisites) != len(set(prerequisite_ids)):
+        problems.setdefault("prerequisite_ids", []).append(
+            "Choose prerequisites among your organisation's programmes."
+        )
+    elif path.id is not None and (
+        path.id in prerequisite_ids or prerequisite_cycle(path, prerequisite_ids)
+    ):
+        problems.setdefault("prerequisite_ids", []).append(
+            "These prerequisites would form a cycle (a programme would require itself)."
+        )
+    _raise_if(problems, "Please correct the highlighted fields.")
+    for field in PROGRAMME_FIELDS:
+        if field in data:
+            value = data[field]
+            if field == "level":
+                value = Level(value)
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(path, field, value)
+    path.updated_at = clock.now()
+    try:
+        with db.session.begin_nested():
+            db.session.add(path)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # A concurrent request took the name or slug after the checks above.
+        raise ValidationFailed(
+            "Please correct the highlighted fields.",
+            {"name": ["Another programme already has this name or slug."]},
+        ) from None
+    path.prerequisites = prerequisites
+    path.skills = _skills_by_name(path.tenant_id, data.get("skill_names") or [])
+    db.session.flush()
+    return path
+
+
+def create_programme(tenant_id: int, actor: User, data: dict[str, Any]) -> CertificationPath:
+    """Create a draft programme from validated fields (see validate_programme_fields, plus
+    prerequisite_ids and skill_names). Raises ValidationFailed; flushes, never commits."""
+    path = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
+    audit.record(tenant_id, actor, "programme.created", "programme", path.id, path.name)
+    return path
+
+
+def update_programme(path: CertificationPath, actor: User, data: dict[str, Any]) -> None:
+    """Change a programme's fields, prerequisites and skills; existing enrolments keep their
+    snapshot. Raises ValidationFailed; flushes, never commits."""
+    if path.status is PathStatus.ARCHIVED:
+        raise Conflict("An archived programme cannot be edited.")
+    _apply_programme(path, data, actor)
+    audit.record(path.tenant_id, actor, "programme.updated", "programme", path.id, path.name)
+
+
+def set_badge(path: CertificationPath, key: str | None) -> str | None:
+    """Point the programme at a stored badge image; returns the previous key. Flushes."""
+    previous, path.badge_image_key = path.badge_image_key, key
+    db.session.flush()
+    return previous
+
+
+def has_enrolments(path: CertificationPath) -> bool:
+    return (
+        db.session.scalar(sa.select(Enrolment.id).where(Enrolment.path_id == path.id).limit(1))
+        is not None
+    )
+
+
+def archive_programme(path: CertificationPath, actor: User) -> None:
+    """Archive a programme: no new enrolments; existing ones go on. Raises InvalidTransition."""
+    path.archive()
+    path.updated_at = clock.now()
+    audit.record(path.tenant_id, actor, "programme.archived", "programme", path.id, path.name)
+    db.session.flush()
+
+
+def archive_figures(path: CertificationPath) -> dict[str, int]:
+    """What archiving leaves running: the programme's open enrolments and its certificates
+    active now (not past their expiry). Reads only."""
+    open_enrolments = sa.select(sa.func.count(Enrolment.id)).where(
+        Enrolment.tenant_id == path.tenant_id,
+        Enrolment.path_id == path.id,
+        Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
+    )
+    active_certificates = sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.tenant_id == path.tenant_id,
+        Certificate.path_id == path.id,
+        Certificate.status == CertificateStatus.ACTIVE,
+        sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
+    )
+    return {
+        "open_enrolments": db.session.scalar(open_enrolments) or 0,
+        "active_certificates": db.session.scalar(active_certificates) or 0,
+    }
+
+
+def deletion_refusal(path: CertificationPath) -> str | None:
+    """Why the programme cannot be deleted (None when it can): only a never-published draft
+    without enrolments that no programme requires. Reads only."""
+    if path.status is not PathStatus.DRAFT or path.version_major > 0:
+        return "Only a never-published draft can be deleted; archive it instead."
+    if has_enrolments(path):
+        return "This programme has enrolments; archive it instead."
+    required_by = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(path_prerequisites)
+        .where(path_prerequisites.c.required_path_id == path.id)
+    )
+    if required_by:
+        return "Other programmes require this one; remove it from their prerequisites."
+    return None
+
+
+def delete_programme(path: CertificationPath, actor: User) -> None:
+    """Delete a draft programme that has no enrolments and that no programme requires.
+    Raises Conflict otherwise (see deletion_refusal). Flushes, never commits."""
+    refusal = deletion_refusal(path)
+    if refusal is not None:
+        raise Conflict(refusal)
+    audit.record(path.tenant_id, actor, "programme.deleted", "programme", path.id, path.name)
+    path.prerequisites = []
+    path.skills = []
+    db.session.execute(sa.delete(PathRequirement).where(PathRequirement.path_id == path.id))
+    db.session.delete(path)
+    db.session.flush()
+
+
+def _requirement_values(
+    tenant_id: int, kind: str, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> dict[str, Any]:
+    problems = validate_requirement_fields(tenant_id, kind, data, allowed_types)
+    _raise_if(problems, "Please correct the highlighted fields.")
+    is_quiz = kind == RequirementKind.QUIZ.value
+    return {
+        "title": data["title"].strip(),
+        "is_mandatory": bool(data.get("is_mandatory", True)),
+        "quiz_id": data.get("quiz_id") if is_quiz else None,
+        "min_score": data.get("min_score") if is_quiz else None,
+        "meta": requirement_meta(kind, data),
+    }
+
+
+def add_requirement(
+    path: CertificationPath,
+    actor: User,
+    kind: str,
+    data: dict[str, Any],
+    allowed_types: tuple[str, ...],
+) -> PathRequirement:
+    """Append a requirement of `kind` to the programme. Raises ValidationFailed, Conflict
+    (archived). Flushes, never commits."""
+    if path.status is PathStatus.ARCHIVED:
+        raise Conflict("An archived programme cannot be edited.")
+    values = _requirement_values(path.tenant_id, kind, data, allowed_types)
+    last = db.session.scalar(
+        sa.select(sa.func.max(PathRequirement.sort_order)).where(
+            PathRequirement.path_id == path.id, PathRequirement.removed_at.is_(None)
+        )
+    )
+    requirement = PathRequirement(
+        tenant_id=path.tenant_id,
+        path_id=path.id,
+        kind=RequirementKind(kind),
+        sort_order=(last or 0) + 1,
+        **values,
+    )
+    db.session.add(requirement)
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])
+    return requirement
+
+
+def update_requirement(
+    requirement: PathRequirement, actor: User, data: dict[str, Any], allowed_types: tuple[str, ...]
+) -> None:
+    """Change a requirement's settings (its kind stays). Enrolled learners keep their snapshot.
+    Raises ValidationFailed. Flushes, never commits."""
+    values = _requirement_values(requirement.tenant_id, requirement.kind.value, data, allowed_types)
+    for field, value in values.items():
+        setattr(requirement, field, value)
+    requirement.path.updated_at = clock.now()
+    db.session.flush()
+
+
+def remove_requirement(requirement: PathRequirement, actor: User) -> None:
+    """Take a requirement out of its programme: deleted when nothing refers to it, otherwise
+    kept for existing enrolments and marked removed. Flushes, never commits."""
+    path = requirement.path
+    referenced = db.session.scalar(
+        sa.select(RequirementProgress.id)
+        .where(RequirementProgress.requirement_id == requirement.id)
+        .limit(1)
+    )
+    if referenced:
+        requirement.removed_at = clock.now()
+    else:
+        db.session.delete(requirement)
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])
+
+
+def move_requirement(requirement: PathRequirement, direction: str) -> None:
+    """Swap a requirement with its neighbour ("up" or "down"); renumbers the order 1..n.
+    Raises ValidationFailed for another direction. Flushes, never commits."""
+    if direction not in ("up", "down"):
+        raise ValidationFailed("Move a requirement up or down.")
+    path = requirement.path
+    ordered = list(path.requirements)
+    index = next(i for i, r in enumerate(ordered) if r.id == requirement.id)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    reorder_requirements(path, [r.id for r in ordered])
+
+
+def reorder_requirements(path: CertificationPath, ordered_ids: list[int]) -> None:
+    """Set the order of the programme's requirements to `ordered_ids` (all of them, each once).
+    Raises ValidationFailed otherwise. Flushes, never commits."""
+    current = {r.id: r for r in path.requirements}
+    if sorted(ordered_ids) != sorted(current):
+        raise ValidationFailed("The new order must list each requirement exactly once.")
+    for position, requirement_id in enumerate(ordered_ids, start=1):
+        current[requirement_id].sort_order = position
+    path.updated_at = clock.now()
+    db.session.flush()
+    db.session.expire(path, ["requirements"])

@@ -1,0 +1,152 @@
+"""Who may see and enrol: org unit scope, active certificates and the renewal-window rule,
+prerequisites, and why a learner may not enrol themselves.
+
+Reads only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import (
+    Certificate,
+    CertificateStatus,
+    CertificationPath,
+    OrgUnit,
+    PathStatus,
+    User,
+)
+
+
+def unit_scope(user: User) -> set[int]:
+    """The org units whose programmes the user sees: their unit and its ancestors."""
+    if user.org_unit_id is None:
+        return set()
+    parents = dict(
+        db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == user.tenant_id)
+        ).all()
+    )
+    scope, current = set(), user.org_unit_id
+    while current is not None and current not in scope:
+        scope.add(current)
+        current = parents.get(current)
+    return scope
+
+
+def unit_subtree(tenant_id: int, unit_id: int) -> set[int]:
+    """An org unit and every unit below it."""
+    children: dict[int | None, list[int]] = {}
+    for unit, parent in db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == tenant_id)
+    ):
+        children.setdefault(parent, []).append(unit)
+    subtree, stack = set(), [unit_id]
+    while stack:
+        unit = stack.pop()
+        if unit not in subtree:
+            subtree.add(unit)
+            stack.extend(children.get(unit, []))
+    return subtree
+
+
+def visible_to(user: User):
+    """SQL condition: programmes of the user's tenant within their org unit scope."""
+    condition = CertificationPath.tenant_id == user.tenant_id
+    if user.is_admin:
+        return condition
+    scope = unit_scope(user)
+    return sa.and_(
+        condition,
+        sa.or_(
+            CertificationPath.org_unit_id.is_(None),
+            CertificationPath.org_unit_id.in_(scope or {-1}),
+        ),
+    )
+
+
+def certified_path_ids(user: User) -> set[int]:
+    """Programmes of which the user holds a certificate that is active now (one past its
+    expiry counts as expired even before the daily job has marked it)."""
+    return set(
+        db.session.scalars(
+            sa.select(Certificate.path_id).where(
+                Certificate.tenant_id == user.tenant_id,
+                Certificate.user_id == user.id,
+                Certificate.status == CertificateStatus.ACTIVE,
+                sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
+            )
+        )
+    )
+
+
+def active_certificate(user: User, path: CertificationPath) -> Certificate | None:
+    """The user's certificate of `path` that is active now (not past its expiry), if any."""
+    now = clock.now()
+    return db.session.scalar(
+        sa.select(Certificate)
+        .where(
+            Certificate.tenant_id == user.tenant_id,
+            Certificate.user_id == user.id,
+            Certificate.path_id == path.id,
+            Certificate.status == CertificateStatus.ACTIVE,
+            sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+        )
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
+
+
+def renewal_opens_at(certificate: Certificate, path: CertificationPath) -> datetime | None:
+    """When the renewal window of an active certificate opens (None: it never expires)."""
+    if certificate.expires_at is None:
+        return None
+    return certificate.expires_at - timedelta(days=path.renewal_window_days)
+
+
+def certified_blocker(certificate: Certificate, path: CertificationPath) -> str | None:
+    """Why an active certificate stops a new enrolment now, as the object of "holds" (None
+    inside its renewal window, where the new enrolment is its renewal)."""
+    opens = renewal_opens_at(certificate, path)
+    if opens is None:
+        return f"an active certificate of this programme ({certificate.number}), never expiring."
+    if opens <= clock.now():
+        return None
+    return (
+        f"an active certificate of this programme ({certificate.number}, valid until "
+        f"{certificate.expires_at:%d %b %Y}); renewal opens on {opens:%d %b %Y}."
+    )
+
+
+def enrolment_blockers(
+    user: User, path: CertificationPath, certified: set[int] | None = None
+) -> list[str]:
+    """Why `user` may not enrol themselves in `path` (empty when they may)."""
+    if path.status is not PathStatus.PUBLISHED:
+        return ["This programme is not open for enrolment."]
+    blockers = []
+    if not path.self_enrolment:
+        blockers.append("Enrolment in this programme is arranged by your administrator.")
+    certified = certified_path_ids(user) if certified is None else certified
+    if path.id in certified:
+        certificate = active_certificate(user, path)
+        blocker = certified_blocker(certificate, path) if certificate is not None else None
+        if blocker is not None:
+            blockers.append(f"You already hold {blocker}")
+    missing = [p.name for p in path.prerequisites if p.id not in certified]
+    if missing:
+        blockers.append(f"It requires an active certificate of: {', '.join(missing)}.")
+    return blockers
+
+
+def renewable_certificate(user: User, path: CertificationPath) -> Certificate | None:
+    """The user's active certificate of `path` whose renewal window is open now (enrolling
+    then renews it)."""
+    certificate = active_certificate(user, path)
+    if certificate is None or certified_blocker(certificate, path) is not None:
+        return None
+    return certificate
