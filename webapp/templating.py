@@ -9,6 +9,7 @@ from flask import Flask
 from flask_login import current_user
 
 from webapp import clock
+from webapp.services import automated_evaluation as evaluation
 from webapp.services import grading
 from webapp.services import navigation as nav
 
@@ -58,10 +59,14 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["score"] = format_score
     app.jinja_env.filters["plural"] = pluralize
     app.jinja_env.filters["minutes"] = format_minutes
+    app.jinja_env.filters["moment"] = evaluation.format_moment
     app.jinja_env.globals["now"] = clock.now
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        if not current_user.is_authenticated:
-            return {"nav_counts": {}}
-        return {"nav_counts": nav.counts(current_user)}
+        # A callable, so that only the full pages whose header shows the badges (base.html)
+        # count; fragments never pay for it.
+        def counts() -> dict[str, int]:
+            return nav.counts(current_user) if current_user.is_authenticated else {}
+
+        return {"nav_counts": counts}

@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, StringField, TextAreaField, URLField
-from wtforms.validators import Length, Optional
-
-
-class EvidenceForm(FlaskForm):
-    """Text, an optional link and files; limits and types are checked by the service."""
-
-    text = TextAreaField("Description", validators=[Length(max=10_000)])
-    link = URLField("Link (optional)", validators=[Optional(), Length(max=500)])
-    files = MultipleFileField("Files")
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
 
 
 class DecisionForm(FlaskForm):

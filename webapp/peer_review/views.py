@@ -19,13 +19,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from webapp import htmx
+from webapp import htmx, requirement_page
 from webapp.access import first_or_404, mentor_required, tenant_get_or_404, tenant_select
 from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems
 from webapp.models import CertificationPath, Enrolment, Evaluation, EvidenceSubmission
-from webapp.peer_review.forms import DecisionForm, EvidenceForm
+from webapp.peer_review.forms import DecisionForm
+from webapp.requirement_page import EvidenceForm
 from webapp.services import catalogue, orchestration
 from webapp.services import peer_validation as reviews
 from webapp.storage import get_storage
@@ -167,13 +168,6 @@ def age_filter(delta: timedelta) -> str:
 # --- Learners: evidence on the requirement page --------------------------------------------
 
 
-@bp.app_context_processor
-def _evidence_panel_helpers():
-    """The requirement page (programs blueprint) includes peer_review/_requirement_actions.html;
-    these give that include the learner's submissions and an empty form."""
-    return {"learner_submissions": reviews.learner_submissions, "new_evidence_form": EvidenceForm}
-
-
 def _own_evidence_requirement(slug: str, requirement_id: int):
     path = catalogue.visible_programme(current_user, slug) or abort(404)
     enrolment = catalogue.latest_enrolment(current_user, path) or abort(404)
@@ -225,11 +219,9 @@ def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
     )
     return render_template(
         template,
-        path=path,
-        enrolment=enrolment,
-        requirement=definition,
-        progress=reviews.progress_row(enrolment.id, definition["requirement_id"]),
-        evidence_form=form,
+        **requirement_page.requirement_context(
+            current_user, path, enrolment, definition, evidence_form=form
+        ),
     )
 
 

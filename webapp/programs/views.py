@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from webapp import htmx
+from webapp import htmx, requirement_page
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Level
@@ -81,17 +81,9 @@ def _own_requirement(slug: str, requirement_id: int):
 @bp.get("/<slug>/requirements/<int:requirement_id>")
 def requirement(slug: str, requirement_id: int):
     path, enrolment, definition = _own_requirement(slug, requirement_id)
-    state = next(
-        s
-        for s in catalogue.requirement_states(enrolment)
-        if s.definition["requirement_id"] == requirement_id
-    )
     return render_template(
         "programs/requirement.html",
-        path=path,
-        enrolment=enrolment,
-        requirement=definition,
-        progress=state.progress,
+        **requirement_page.requirement_context(current_user, path, enrolment, definition),
     )
 
 

@@ -9,54 +9,24 @@ requests get whole pages and 303 redirects after writes.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp import htmx
+from webapp import htmx, requirement_page
 from webapp.access import first_or_404, tenant_select
 from webapp.errors import Conflict, DomainError, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Enrolment, Evaluation, EvaluationStatus
 from webapp.quiz import forms
-from webapp.services import attempt_grants, grading
+from webapp.services import attempt_grants
 from webapp.services import automated_evaluation as evaluation
 
 bp = Blueprint("quiz", __name__, url_prefix="/certs/quiz")
 
 PER_PAGE = 5
 ATTEMPT_TARGET = "attempt-page"
-
-
-@bp.app_context_processor
-def quiz_template_helpers() -> dict[str, Any]:
-    """Helpers for quiz/_requirement_actions.html, which the programme's requirement page
-    includes (read only)."""
-    return {
-        "quiz_requirement_state": _requirement_state,
-        "format_moment": evaluation.format_moment,
-        "attempt_percent": _attempt_percent,
-        "tenant_admins": lambda: attempt_grants.admins_of(current_user.tenant_id),
-    }
-
-
-def _requirement_state(
-    enrolment: Enrolment | None, requirement: dict
-) -> evaluation.QuizState | None:
-    if enrolment is None:
-        return None
-    try:
-        return evaluation.requirement_state(current_user, enrolment, requirement["requirement_id"])
-    except DomainError:
-        return None
-
-
-def _attempt_percent(attempt: Evaluation) -> str:
-    # The stored percentage is cut at 4 decimals; rounding that half-up to 2 gives what the
-    # exact fraction gives, as every 2-decimal rounding boundary has 3 decimals.
-    return grading.display_number(Fraction(attempt.percent or 0))
 
 
 def _own_enrolment(enrolment_id: int) -> Enrolment:
@@ -251,11 +221,10 @@ def result(attempt_id: int):
     if attempt.status is EvaluationStatus.IN_PROGRESS:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     enrolment = db.session.get(Enrolment, attempt.enrolment_id) if attempt.enrolment_id else None
-    state = _requirement_state(enrolment, {"requirement_id": attempt.requirement_id})
     return render_template(
         "quiz/result.html",
         result=evaluation.attempt_result(attempt),
-        state=state,
         enrolment=enrolment,
         back_url=_requirement_url(enrolment, attempt.requirement_id),
+        **requirement_page.quiz_next_step(current_user, enrolment, attempt.requirement_id),
     )
