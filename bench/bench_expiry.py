@@ -585,9 +585,9 @@ def _load() -> str:
 
 
 def _batch_size() -> int:
-    from webapp.services import recertification
+    from webapp.services.recertification import batches
 
-    return recertification.BATCH_SIZE
+    return batches.BATCH_SIZE
 
 
 # --- Databases ----------------------------------------------------------------------------

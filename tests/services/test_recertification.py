@@ -24,6 +24,7 @@ from webapp.models import (
 )
 from webapp.services import certification_path_management as paths
 from webapp.services import recertification
+from webapp.services.recertification import batches
 
 ALLOWED = ("pdf",)
 _numbers = iter(range(1, 10_000_000))
@@ -463,7 +464,7 @@ def test_batches_walk_every_row_once_even_with_equal_expiry_times(setup, monkeyp
     """Keyset batches over (expires_at, id): ties on expires_at are neither skipped nor
     repeated, whatever the batch size."""
     tenant, path, _ = setup
-    monkeypatch.setattr(recertification, "BATCH_SIZE", 2)
+    monkeypatch.setattr(batches, "BATCH_SIZE", 2)
     certificates = [certify(UserFactory(tenant=tenant), path) for _ in range(5)]
     assert len({c.expires_at for c in certificates}) == 1
     soon = run(certificates[0].expires_at - timedelta(days=7))

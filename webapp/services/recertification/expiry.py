@@ -1,0 +1,76 @@
+"""Expiry: active certificates past their `expires_at`, and their certified enrolments."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from webapp.extensions import db
+from webapp.models import CertificateStatus, EnrolmentStatus
+from webapp.services.recertification.batches import (
+    BY_EXPIRY,
+    CERTS,
+    ENROLMENTS,
+    ExpiryReport,
+    _batched,
+)
+
+
+def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
+    """Active certificates whose `expires_at` has passed (at the exact instant included)
+    become expired, and so do their certified enrolments, batch by batch. A catch-up pass
+    over the last 30 days expires enrolments whose certificate expired without them."""
+    due = sa.select(*BY_EXPIRY).where(
+        CERTS.c.status == CertificateStatus.ACTIVE.value,
+        CERTS.c.expires_at <= as_of,
+        report.scope(),
+    )
+
+    def expire(ids: list[int]) -> int:
+        enrolment_ids = list(
+            db.session.scalars(
+                sa.update(CERTS)
+                .where(CERTS.c.id.in_(ids), CERTS.c.status == CertificateStatus.ACTIVE.value)
+                .values(status=CertificateStatus.EXPIRED.value, expired_at=CERTS.c.expires_at)
+                .returning(CERTS.c.enrolment_id)
+            )
+        )
+        report.enrolments_expired += _expire_enrolments(enrolment_ids)
+        return len(enrolment_ids)
+
+    report.certificates_expired += _batched(due, BY_EXPIRY, expire, report, "certificate")
+
+    lagging = (
+        sa.select(*BY_EXPIRY)
+        .join(ENROLMENTS, ENROLMENTS.c.id == CERTS.c.enrolment_id)
+        .where(
+            CERTS.c.status == CertificateStatus.EXPIRED.value,
+            CERTS.c.expires_at > as_of - timedelta(days=30),
+            CERTS.c.expires_at <= as_of,
+            ENROLMENTS.c.status == EnrolmentStatus.CERTIFIED.value,
+            report.scope(),
+        )
+    )
+
+    def catch_up(ids: list[int]) -> int:
+        enrolment_ids = db.session.scalars(
+            sa.select(CERTS.c.enrolment_id).where(CERTS.c.id.in_(ids))
+        ).all()
+        return _expire_enrolments(list(enrolment_ids))
+
+    report.enrolments_expired += _batched(lagging, BY_EXPIRY, catch_up, report, "certificate")
+
+
+def _expire_enrolments(enrolment_ids: list[int]) -> int:
+    if not enrolment_ids:
+        return 0
+    result = db.session.execute(
+        sa.update(ENROLMENTS)
+        .where(
+            ENROLMENTS.c.id.in_(enrolment_ids),
+            ENROLMENTS.c.status == EnrolmentStatus.CERTIFIED.value,
+        )
+        .values(status=EnrolmentStatus.EXPIRED.value)
+    )
+    return result.rowcount or 0

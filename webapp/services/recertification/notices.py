@@ -1,0 +1,208 @@
+"""Notices: notifications and their queued e-mails, written by INSERT ... SELECT with a unique
+key each, for opened renewals, reminders before expiry and on expiry.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp import sqltools, urls
+from webapp.extensions import db
+from webapp.models import (
+    CertificateStatus,
+    CertificationPath,
+    EmailStatus,
+    Notification,
+    OutboxEmail,
+    User,
+)
+from webapp.services.recertification.batches import (
+    BY_EXPIRY,
+    CERTS,
+    ENROLMENTS,
+    ExpiryReport,
+    _batched,
+    _try_lock,
+)
+
+
+def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: ExpiryReport) -> int:
+    """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key, kind,
+    created_at) — one batch of at most BATCH_SIZE rows — skipping keys already sent, and queue
+    the matching e-mails. Returns how many were new."""
+    notifications = Notification.__table__
+    inserted = list(
+        db.session.scalars(
+            sqltools.insert(notifications)
+            .from_select(
+                [
+                    "tenant_id",
+                    "user_id",
+                    "title",
+                    "body",
+                    "link",
+                    "dedupe_key",
+                    "kind",
+                    "created_at",
+                ],
+                rows_query,
+            )
+            .on_conflict_do_nothing()
+            .returning(notifications.c.id)
+        )
+    )
+    if inserted:
+        report.emails_queued += _queue_emails(inserted, as_of)
+    return len(inserted)
+
+
+def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
+    notifications = Notification.__table__
+    users = User.__table__
+    outbox = OutboxEmail.__table__
+    queued = db.session.scalars(
+        sa.insert(outbox)
+        .from_select(
+            [
+                "tenant_id",
+                "user_id",
+                "to_address",
+                "subject",
+                "body",
+                "status",
+                "attempts",
+                "created_at",
+            ],
+            sa.select(
+                notifications.c.tenant_id,
+                notifications.c.user_id,
+                users.c.email,
+                notifications.c.title,
+                notifications.c.body,
+                sa.literal(EmailStatus.PENDING.value),
+                sa.literal(0),
+                sa.literal(as_of, type_=outbox.c.created_at.type),
+            )
+            .join(users, users.c.id == notifications.c.user_id)
+            .where(notifications.c.id.in_(notification_ids)),
+        )
+        .returning(outbox.c.id)
+    ).all()
+    return len(queued)
+
+
+def _verify_prefix() -> str:
+    """The absolute verification URL without its token (SQL appends each certificate's)."""
+    return urls.public_url("certificates.verify", token="x")[:-1]  # noqa: S106 (a placeholder)
+
+
+def _notify_renewals(
+    enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
+) -> None:
+    link = urls.public_url("programs.detail", slug=path.slug)
+    rows = sa.select(
+        ENROLMENTS.c.tenant_id,
+        ENROLMENTS.c.user_id,
+        sa.literal(f"Time to renew: {path.name}"),
+        sa.literal(
+            f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
+            "been opened for you."
+        ),
+        sa.literal(link),
+        sa.literal("renewal-") + sa.cast(ENROLMENTS.c.id, sa.String),
+        sa.literal("renewal_opened"),
+        sa.literal(as_of, type_=ENROLMENTS.c.started_at.type),
+    ).where(ENROLMENTS.c.id.in_(enrolment_ids))
+    _insert_notifications(rows, as_of, report)
+
+
+def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
+    """(offset, next smaller offset) pairs: a reminder for `offset` is due while the time
+    left is at most `offset` days and more than the next smaller offset."""
+    ordered = sorted(set(offsets), reverse=True)
+    return [(o, ordered[i + 1] if i + 1 < len(ordered) else 0) for i, o in enumerate(ordered)]
+
+
+def _notice_rows(ids: list[int], title: str, body: str, key_suffix: str | None, as_of: datetime):
+    """One reminder row per certificate in `ids`; the key `cert-<id>-<suffix>` makes it once."""
+    programmes = CertificationPath.__table__
+    key = sa.literal("cert-") + sa.cast(CERTS.c.id, sa.String) + sa.literal(f"-{key_suffix}")
+    return (
+        sa.select(
+            CERTS.c.tenant_id,
+            CERTS.c.user_id,
+            sa.literal(title) + programmes.c.name,
+            sa.literal(body),
+            sa.literal(_verify_prefix()) + CERTS.c.public_token,
+            key,
+            sa.literal(
+                "certificate_expired" if key_suffix == "expired" else "certificate_expiring"
+            ),
+            sa.literal(as_of, type_=CERTS.c.issued_at.type),
+        )
+        .join(programmes, programmes.c.id == CERTS.c.path_id)
+        .where(CERTS.c.id.in_(ids))
+    )
+
+
+def send_reminders(
+    as_of: datetime, report: ExpiryReport | None = None, *, lock: bool = True
+) -> int:
+    """Reminders before expiry (config CERT_REMINDER_OFFSETS_DAYS, default 30 and 7 days) and
+    on expiry, each at most once per certificate and offset (unique notification key), in
+    keyset batches over the expiry index. Idempotent; never commits."""
+    report = report or ExpiryReport(as_of=as_of)
+    if lock and not _try_lock():
+        report.locked_out = True
+        return 0
+    sent = 0
+    for offset, smaller in reminder_bands(current_app.config["CERT_REMINDER_OFFSETS_DAYS"]):
+        band = sa.select(*BY_EXPIRY).where(
+            CERTS.c.status == CertificateStatus.ACTIVE.value,
+            CERTS.c.expires_at > max(as_of, as_of + timedelta(days=smaller)),
+            CERTS.c.expires_at <= as_of + timedelta(days=offset),
+            report.scope(),
+        )
+        rows = functools.partial(
+            _notice_rows,
+            title="Your certificate expires soon: ",
+            body=f"It expires within {offset} days. Renew it from the CertifiKation Center.",
+            key_suffix=f"reminder-{offset}",
+            as_of=as_of,
+        )
+        sent += _batched(
+            band,
+            BY_EXPIRY,
+            lambda ids, rows=rows: _insert_notifications(rows(ids), as_of, report),
+            report,
+            "certificate",
+        )
+    expired_rows = functools.partial(
+        _notice_rows,
+        title="Your certificate has expired: ",
+        body="Enrol again to renew it.",
+        key_suffix="expired",
+        as_of=as_of,
+    )
+    # One walk per status, so that each is a range of the (status, expires_at, id) index.
+    for status in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
+        lapsed = sa.select(*BY_EXPIRY).where(
+            CERTS.c.status == status.value,
+            CERTS.c.expires_at <= as_of,
+            CERTS.c.expires_at > as_of - timedelta(days=30),
+            report.scope(),
+        )
+        sent += _batched(
+            lapsed,
+            BY_EXPIRY,
+            lambda ids: _insert_notifications(expired_rows(ids), as_of, report),
+            report,
+            "certificate",
+        )
+    report.reminders_sent += sent
+    return sent
