@@ -1,0 +1,97 @@
+"""Export: a programme with the quizzes its requirements use, as a document (no database
+ids, timestamps or version numbers, so export -> import -> export gives the same document)."""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp.extensions import db
+from webapp.models import CertificationPath, PathRequirement, Quiz, QuizVersion, RequirementKind
+from webapp.services import automated_evaluation
+from webapp.services import certification_path_management as paths
+from webapp.services.programme_files.document import FORMAT, FORMAT_VERSION
+
+
+def export_programme(path: CertificationPath) -> dict[str, Any]:
+    """The programme as a document: fields, skills and prerequisites by name and slug,
+    requirements in order, and each quiz they use from its latest published version (the draft
+    when never published). Reads only."""
+    requirements = list(path.requirements)
+    quiz_ids = list(dict.fromkeys(r.quiz_id for r in requirements if r.quiz_id))
+    quizzes = {
+        q.id: q
+        for q in db.session.scalars(
+            sa.select(Quiz).where(Quiz.id.in_(quiz_ids), Quiz.tenant_id == path.tenant_id)
+        )
+    }
+    versions = paths.latest_quiz_versions(quiz_ids)
+    keys = _quiz_keys([quizzes[i] for i in quiz_ids if i in quizzes], versions)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "programme": {
+            "name": path.name.strip(),
+            "slug": path.slug,
+            "description": path.description or "",
+            "level": path.level.value,
+            "validity_days": path.validity_days,
+            "renewal_window_days": path.renewal_window_days,
+            "recert_grace_days": path.recert_grace_days,
+            "self_enrolment": path.self_enrolment,
+            "skills": sorted(s.name for s in path.skills),
+            "prerequisites": sorted(p.slug for p in path.prerequisites),
+        },
+        "requirements": [_export_requirement(r, keys) for r in requirements],
+        "quizzes": {
+            keys[quiz_id]: _export_quiz(quizzes[quiz_id], versions.get(quiz_id))
+            for quiz_id in quiz_ids
+            if quiz_id in quizzes
+        },
+    }
+
+
+def slugify(text: str) -> str:
+    """A quiz key from a title: lowercase ASCII letters and digits joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+
+
+def _quiz_keys(quizzes: list[Quiz], versions: dict[int, QuizVersion]) -> dict[int, str]:
+    keys: dict[int, str] = {}
+    for quiz in quizzes:
+        version = versions.get(quiz.id)
+        base = slugify(version.title if version else quiz.title) or "quiz"
+        key, n = base, 2
+        while key in keys.values():
+            key, n = f"{base}-{n}", n + 1
+        keys[quiz.id] = key
+    return keys
+
+
+def _export_requirement(requirement: PathRequirement, keys: dict[int, str]) -> dict[str, Any]:
+    kind = requirement.kind.value
+    entry: dict[str, Any] = {
+        "kind": kind,
+        "title": requirement.title.strip(),
+        "is_mandatory": requirement.is_mandatory,
+        "settings": paths.requirement_meta(kind, requirement.meta or {}),
+    }
+    if requirement.kind is RequirementKind.QUIZ:
+        entry["min_score"] = requirement.min_score
+        entry["quiz"] = keys.get(requirement.quiz_id) if requirement.quiz_id else None
+    return entry
+
+
+def _export_quiz(quiz: Quiz, version: QuizVersion | None) -> dict[str, Any]:
+    source = version if version is not None else quiz
+    return {
+        "title": source.title.strip(),
+        "description": (quiz.description or "").strip(),
+        "settings": automated_evaluation.effective_settings(source),
+        "questions": copy.deepcopy(source.questions or []),
+    }
