@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import Certificate, JobRecord, JobStatus, PdfStatus, Role
 from webapp.services import certificates
 from webapp.services import certification_path_management as paths
+from webapp.services.certificates import pdf as certificate_pdfs
 from webapp.storage import get_storage
 
 needs_redis = pytest.mark.skipif(
@@ -59,7 +60,7 @@ def test_two_workers_at_once_leave_one_file_and_one_ready_transition(app, monkey
     PDF ready and changes nothing; both wrote the same key."""
     before = pdf_files()
     certificate = issued_certificate()
-    real_render = certificates.render
+    real_render = certificate_pdfs.render
     outcomes, started = [], []
 
     def render_while_another_worker_runs(document):
@@ -68,7 +69,7 @@ def test_two_workers_at_once_leave_one_file_and_one_ready_transition(app, monkey
             outcomes.append(("B", certificates.store_certificate_pdf(certificate.id)))
         return real_render(document)
 
-    monkeypatch.setattr(certificates, "render", render_while_another_worker_runs)
+    monkeypatch.setattr(certificate_pdfs, "render", render_while_another_worker_runs)
     outcomes.append(("A", certificates.store_certificate_pdf(certificate.id)))
     assert outcomes == [("B", True), ("A", False)]
     db.session.expire_all()
@@ -83,7 +84,7 @@ def test_a_failing_render_is_recorded_for_admins_and_retried_under_rq(app, monke
     def broken(document):
         raise RuntimeError("the badge font is missing")
 
-    monkeypatch.setattr(certificates, "render", broken)
+    monkeypatch.setattr(certificate_pdfs, "render", broken)
     record = pdf_job(certificate)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # as under RQ: the error propagates
     with pytest.raises(RuntimeError):
