@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from webapp import clock
 from webapp.admin.blueprint import bp
+from webapp.pagination import Page
 from webapp.services import recertification
 
 WINDOWS = (30, 60, 90)
@@ -25,10 +26,7 @@ def expiring_report():
     return render_template(
         "admin/reports/expiring.html",
         groups=recertification.expiring_groups(current_user.tenant_id, now),
-        holders=holders,
-        total=total,
+        holders=Page(holders, page, per_page, total, args={"days": days}),
         days=days,
         windows=WINDOWS,
-        page=page,
-        pages=max((total + per_page - 1) // per_page, 1),
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,6 +20,7 @@ from webapp.models import (
     SubmissionStatus,
     User,
 )
+from webapp.pagination import Page
 from webapp.services.peer_validation.scope import _learner_condition, scope_units
 
 
@@ -38,40 +38,8 @@ class QueueItem:
         return clock.now() - self.submitted_at
 
 
-@dataclass
-class QueuePage:
-    """One page of the queue, shaped like Flask-SQLAlchemy's pagination for the macro."""
-
-    items: list[QueueItem]
-    page: int
-    per_page: int
-    total: int
-    filters: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def query_args(self) -> dict[str, Any]:
-        """The active filters as URL query arguments."""
-        return {k: v for k, v in self.filters.items() if v}
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+class QueuePage(Page):
+    """One page of the queue; `args` are its filters (program, age)."""
 
 
 def _queue_union(
@@ -177,5 +145,5 @@ def review_queue(
         page=page,
         per_page=per_page,
         total=total,
-        filters={"program": path_id, "age": older_than_days},
+        args={"program": path_id, "age": older_than_days},
     )
