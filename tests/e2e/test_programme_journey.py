@@ -56,6 +56,7 @@ def test_admin_builds_a_programme_and_the_learner_stays_pinned(
     editor = page.locator("#requirements")
     htmx_settled(page)
     editor.get_by_label("Kind").select_option("quiz")
+    htmx_settled(page)  # the quiz settings are swapped in before they are filled
     editor.get_by_label("Title").fill("Scaffold theory")
     editor.get_by_label("Quiz", exact=True).select_option(label="Scaffold quiz")
     editor.get_by_role("button", name="Add requirement").click()
@@ -63,6 +64,7 @@ def test_admin_builds_a_programme_and_the_learner_stays_pinned(
     htmx_settled(page)
     editor = page.locator("#requirements")
     editor.get_by_label("Kind").select_option("evidence")
+    htmx_settled(page)
     editor.get_by_label("Title").fill("Inspection record")
     editor.get_by_label("Instructions").fill("Upload a signed scaffold inspection record.")
     editor.get_by_label("PDF").check()

@@ -62,6 +62,7 @@ def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
     # A refused add keeps the kind and the input.
     htmx_settled(page)
     editor.get_by_label("Kind").select_option("content")
+    htmx_settled(page)
     editor.get_by_label("Title").fill("Briefing")
     editor.get_by_label("Video link").fill("ftp://example.test/briefing")
     editor.get_by_role("button", name="Add requirement").click()
