@@ -109,6 +109,8 @@ def _enqueue(record_id: int) -> bool:
     except RedisError as exc:
         log.warning("Redis unavailable, job %s stays pending for the sweep: %s", record_id, exc)
         return False
+    # Set-based on purpose: only a still pending record becomes enqueued, so a worker that
+    # already started it (or the sweep racing this dispatch) is not overwritten.
     db.session.execute(
         sa.update(JobRecord)
         .where(JobRecord.id == record_id, JobRecord.status == JobStatus.PENDING)
@@ -144,8 +146,7 @@ def run_record(record_id: int) -> None:
     if record is None or record.status is JobStatus.DONE:
         return
     func = REGISTRY[record.name]
-    record.status = JobStatus.RUNNING
-    record.attempts += 1
+    record.start()
     args = list(record.args)
     db.session.commit()
     try:
@@ -162,6 +163,8 @@ def run_record(record_id: int) -> None:
 
 
 def _finish(record_id: int, status: JobStatus, error: str | None) -> None:
+    # Set-based on purpose: runs after the job's own commits or rollback, by id, whatever the
+    # job did to the session.
     db.session.execute(
         sa.update(JobRecord)
         .where(JobRecord.id == record_id)

@@ -464,44 +464,6 @@ def test_the_mentor_review_of_an_attempt_rounds_the_same_way(client, tenant, log
     assert "2/3" not in html and "point(s)" not in html
 
 
-# --- Deadline ----------------------------------------------------------------------------------
-
-
-def test_after_the_deadline_answers_are_refused_and_the_visit_grades_the_attempt(
-    client, tenant, login, clock, app
-):
-    app.config["QUIZ_DEADLINE_GRACE_SECONDS"] = 5
-    learner, enrolment, rid = enrolled_learner(tenant, settings={"time_limit_min": 10})
-    login(learner)
-    url = start(client, enrolment, rid)
-    client.post(f"{url}/answers/q1", data=form({"q1": ["a"]}), headers=hx("saved-q1"))
-    clock.advance(minutes=10, seconds=5)
-    ok = client.post(f"{url}/answers/q3", data=form({"q3": ["false"]}), headers=hx("saved-q3"))
-    assert ok.status_code == 200
-    clock.advance(seconds=1)
-    late = client.post(f"{url}/answers/q4", data=form({"q4": ["x"]}), headers=hx("saved-q4"))
-    assert late.status_code == 204 and late.headers["HX-Location"] == f"{url}/result"
-    attempt = attempt_of(url)
-    assert attempt.status is EvaluationStatus.GRADED and attempt.answers == {"q1": "a", "q3": False}
-    html = client.get(f"{url}/result").get_data(as_text=True)
-    assert "when the time ran out" in html and "2 of 6" in html
-
-
-def test_the_next_visit_grades_an_overdue_attempt(client, tenant, login, clock):
-    learner, enrolment, rid = enrolled_learner(tenant, settings={"time_limit_min": 5})
-    login(learner)
-    url = start(client, enrolment, rid)
-    client.post(f"{url}/save", data={"page": "1", **form(RIGHT)})
-    clock.advance(hours=2)
-    html = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
-    assert "Time is up" in html and f'href="{url}/result"' in html
-    visit = client.get(url)
-    assert visit.status_code == 303 and visit.headers["Location"] == f"{url}/result"
-    attempt = attempt_of(url)
-    assert attempt.passed and attempt.submitted_at == attempt.deadline_at
-    assert "Requirement met." in client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
-
-
 # --- Security ----------------------------------------------------------------------------------
 
 

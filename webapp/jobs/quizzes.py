@@ -36,7 +36,7 @@ def regrade_batch(batch_id: int) -> None:
 def finalize_overdue_attempts() -> int:
     """Grade attempts whose deadline plus grace has passed, on the answers saved in time; one
     commit per attempt (each may complete an enrolment). Safe to run twice or alongside a
-    learner's visit: the conditional UPDATE lets one of them grade. Returns how many it graded."""
+    learner's POST: the conditional UPDATE lets one of them grade. Returns how many it graded."""
     graded = 0
     for attempt_id in evaluation.overdue_attempt_ids(clock.now()):
         attempt = db.session.get(Evaluation, attempt_id)

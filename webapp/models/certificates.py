@@ -124,8 +124,12 @@ class Certificate(TenantScoped, Base):
         self.revoked_reason = reason
         self.revoked_by_id = actor_id
 
-    def expire(self, at: datetime) -> None:
-        if self.status is not CertificateStatus.ACTIVE:
-            raise InvalidTransition("Only an active certificate can expire.")
-        self.status = CertificateStatus.EXPIRED
-        self.expired_at = at
+    # Active -> expired is the daily expiry job's set-based UPDATE
+    # (services/recertification/expiry.py), not a method here.
+
+    def request_pdf(self) -> None:
+        """Any PDF state -> pending: an admin asks for it again (after a failure, a badge
+        change, or a render job that never ran), so no source state is illegal. Pending ->
+        ready and -> failed are conditional UPDATEs in services/certificates/pdf.py."""
+        self.pdf_status = PdfStatus.PENDING
+        self.pdf_error = None

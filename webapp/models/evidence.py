@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import clock
-from webapp.errors import InvalidTransition
 from webapp.models.base import Base, TenantScoped, Timestamped
 from webapp.models.types import UTCDateTime, enum_column_type
 
@@ -52,13 +51,9 @@ class EvidenceSubmission(TenantScoped, Base):
         back_populates="submission", order_by="PeerValidation.id"
     )
 
-    def decide(self, status: SubmissionStatus, at: datetime) -> None:
-        if self.status is not SubmissionStatus.PENDING:
-            raise InvalidTransition("This submission has already been decided or withdrawn.")
-        if status is SubmissionStatus.PENDING:
-            raise InvalidTransition("A decision must approve, reject or withdraw.")
-        self.status = status
-        self.decided_at = at
+    # Pending -> approved / rejected / withdrawn are conditional UPDATEs (`WHERE status =
+    # 'pending'`) in services/peer_validation: they settle a mentor racing another mentor or
+    # the learner's withdrawal, so there is no method here.
 
 
 class EvidenceFile(TenantScoped, Timestamped, Base):

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.errors import InvalidTransition
 from webapp.models.base import Base, Timestamped
 from webapp.models.types import JSONType, UTCDateTime, enum_column_type, json_default_list
 
@@ -39,3 +40,12 @@ class JobRecord(Timestamped, Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def start(self) -> None:
+        """Pending, enqueued, running (a retry after a crash) or failed (an RQ retry) ->
+        running, counting the attempt. Raises InvalidTransition for a job already done.
+        Enqueued and done/failed are set-based UPDATEs in webapp/outbox.py."""
+        if self.status is JobStatus.DONE:
+            raise InvalidTransition("This job has already run.")
+        self.status = JobStatus.RUNNING
+        self.attempts += 1

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.errors import InvalidTransition
 from webapp.models.base import Base, TenantScoped, Timestamped
 from webapp.models.types import UTCDateTime, enum_column_type
 
@@ -53,3 +54,11 @@ class OutboxEmail(TenantScoped, Timestamped, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def mark_sent(self, at: datetime) -> None:
+        """Pending or failed -> sent. Raises InvalidTransition for an e-mail already sent."""
+        if self.status is EmailStatus.SENT:
+            raise InvalidTransition("This e-mail has already been sent.")
+        self.status = EmailStatus.SENT
+        self.sent_at = at
+        self.error = None

@@ -271,12 +271,8 @@ class Enrolment(TenantScoped, Base):
         self.certified_at = at
         self.expires_at = expires_at
 
-    def expire(self) -> None:
-        self._move((EnrolmentStatus.CERTIFIED,), EnrolmentStatus.EXPIRED)
-
-    def cancel(self, at: datetime) -> None:
-        self._move(OPEN_ENROLMENT_STATUSES, EnrolmentStatus.CANCELLED)
-        self.cancelled_at = at
+    # Certified -> expired is the daily expiry job's set-based UPDATE
+    # (services/recertification/expiry.py), not a method here.
 
 
 class ProgressStatus(enum.StrEnum):

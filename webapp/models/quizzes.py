@@ -51,6 +51,13 @@ class Quiz(TenantScoped, Timestamped, Base):
         back_populates="quiz", order_by="QuizVersion.number"
     )
 
+    def publish(self) -> None:
+        """Draft or published (a new version) -> published. Raises InvalidTransition for an
+        archived quiz."""
+        if self.status is QuizStatus.ARCHIVED:
+            raise InvalidTransition("An archived quiz cannot be published.")
+        self.status = QuizStatus.PUBLISHED
+
 
 class QuizVersion(TenantScoped, Base):
     """An immutable published version of a quiz: questions with their keys, and settings."""
@@ -210,6 +217,29 @@ class RegradeBatch(TenantScoped, Timestamped, Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def start(self) -> None:
+        """Pending, failed (a retry) or running (a worker died mid-batch, RQ runs it again) ->
+        running. Raises InvalidTransition for a batch already done."""
+        if self.status is RegradeStatus.DONE:
+            raise InvalidTransition("This regrade batch is already done.")
+        self.status = RegradeStatus.RUNNING
+        self.error = None
+
+    def finish(self, at: datetime) -> None:
+        """Running -> done. Raises InvalidTransition otherwise."""
+        if self.status is not RegradeStatus.RUNNING:
+            raise InvalidTransition("Only a running regrade batch can finish.")
+        self.status = RegradeStatus.DONE
+        self.finished_at = at
+
+    def fail(self, error: str) -> None:
+        """Pending, running or failed -> failed, with the error admins see. Raises
+        InvalidTransition for a batch already done."""
+        if self.status is RegradeStatus.DONE:
+            raise InvalidTransition("A finished regrade batch cannot fail.")
+        self.status = RegradeStatus.FAILED
+        self.error = error[:2000]
 
 
 class AttemptGrant(TenantScoped, Timestamped, Base):

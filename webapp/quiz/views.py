@@ -132,11 +132,10 @@ def ask_for_attempts(enrolment_id: int, requirement_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    # The learner's next visit grades an attempt whose time ran out (as the periodic job
-    # would): the outcome is fixed by the deadline, so this GET stays safe to repeat.
-    if evaluation.finalize_overdue_attempt(attempt):
-        db.session.commit()
-    if attempt.status is not EvaluationStatus.IN_PROGRESS:
+    # A GET writes nothing: an attempt whose time ran out is graded by the periodic job
+    # (worker.finalize_overdue_attempts) or the learner's next POST; meanwhile the result
+    # page says it is being graded.
+    if attempt.status is not EvaluationStatus.IN_PROGRESS or evaluation.is_overdue(attempt):
         return htmx.see_other(url_for("quiz.result", attempt_id=attempt.id))
     return _render_attempt(attempt, request.args.get("page", 1, type=int))
 
@@ -216,15 +215,17 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/result")
 def result(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if evaluation.finalize_overdue_attempt(attempt):  # see `attempt`
-        db.session.commit()
-    if attempt.status is EvaluationStatus.IN_PROGRESS:
-        return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     enrolment = db.session.get(Enrolment, attempt.enrolment_id) if attempt.enrolment_id else None
+    back_url = _requirement_url(enrolment, attempt.requirement_id)
+    if attempt.status is EvaluationStatus.IN_PROGRESS:
+        if not evaluation.is_overdue(attempt):
+            return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+        # Time is up but nothing graded it yet (see `attempt`): no result exists to show.
+        return render_template("quiz/grading.html", attempt=attempt, back_url=back_url)
     return render_template(
         "quiz/result.html",
         result=evaluation.attempt_result(attempt),
         enrolment=enrolment,
-        back_url=_requirement_url(enrolment, attempt.requirement_id),
+        back_url=back_url,
         **requirement_page.quiz_next_step(current_user, enrolment, attempt.requirement_id),
     )

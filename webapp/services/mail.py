@@ -52,9 +52,7 @@ def deliver(email_id: int) -> None:
         log.info(
             "e-mail (no MAIL_SERVER, kept in the outbox) to %s: %s", email.to_address, email.subject
         )
-    email.status = EmailStatus.SENT
-    email.sent_at = clock.now()
-    email.error = None
+    email.mark_sent(clock.now())
 
 
 def deliver_pending(limit: int = 500) -> int:

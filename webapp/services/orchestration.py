@@ -85,6 +85,7 @@ def record_result(
     if became_met:
         row.satisfied_by_evaluation_id = evaluation_id
         row.satisfied_by_submission_id = submission_id
+        # Set-based on purpose: every still open task of the requirement, whichever there are.
         db.session.execute(
             sa.update(LearnerTask)
             .where(

@@ -268,7 +268,7 @@ def submit_attempt(
 
 def finalize_overdue_attempt(attempt: Evaluation, now: datetime | None = None) -> bool:
     """Grade an attempt whose deadline plus grace has passed, on the answers saved in time
-    (the learner's next visit or the periodic job). Returns whether it graded it now.
+    (the learner's next POST or the periodic job; never a GET). Returns whether it graded it now.
     Raises nothing for an attempt that is not overdue. Flushes; never commits."""
     now = now or clock.now()
     if not is_overdue(attempt, now):
@@ -298,6 +298,8 @@ def _finalize(attempt: Evaluation, now: datetime, *, reason: str) -> bool:
     """Claim the attempt with a conditional UPDATE (exactly one concurrent caller wins), grade
     it as score version 1 and record the result in the ledger."""
     submitted_at = min(now, attempt.deadline_at) if attempt.deadline_at else now
+    # Set-based on purpose: `WHERE status = 'in_progress'` lets exactly one of concurrent
+    # submits, visits and the overdue job grade the attempt; Evaluation.finish then moves it on.
     claimed = db.session.execute(
         sa.update(Evaluation)
         .where(Evaluation.id == attempt.id, Evaluation.status == EvaluationStatus.IN_PROGRESS)

@@ -339,7 +339,7 @@ def publish_quiz(quiz: Quiz, actor: User | None) -> QuizVersion:
         published_by_id=actor.id if actor else None,
     )
     db.session.add(version)
-    quiz.status = QuizStatus.PUBLISHED
+    quiz.publish()
     quiz.has_draft_changes = False
     quiz.latest_version_number = number
     quiz.updated_at = now

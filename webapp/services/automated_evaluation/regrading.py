@@ -213,8 +213,7 @@ def begin_regrade(batch_id: int) -> RegradeBatch | None:
     if batch is None or batch.status is RegradeStatus.DONE:
         return None
     version = db.session.get(QuizVersion, batch.quiz_version_id)
-    batch.status = RegradeStatus.RUNNING
-    batch.error = None
+    batch.start()
     batch.attempts_total = affected_attempt_count(version, batch.question_id)
     db.session.flush()
     return batch
@@ -346,8 +345,7 @@ def finish_regrade(batch_id: int) -> RegradeBatch | None:
     batch = db.session.get(RegradeBatch, batch_id)
     if batch is None or batch.status is not RegradeStatus.RUNNING:
         return None
-    batch.status = RegradeStatus.DONE
-    batch.finished_at = clock.now()
+    batch.finish(clock.now())
     audit.record(
         batch.tenant_id,
         None,
@@ -369,8 +367,7 @@ def fail_regrade(batch_id: int, error: str) -> None:
     """Record why a batch failed (the job is retried and skips what is done). Flushes."""
     batch = db.session.get(RegradeBatch, batch_id)
     if batch is not None and batch.status is not RegradeStatus.DONE:
-        batch.status = RegradeStatus.FAILED
-        batch.error = error[:2000]
+        batch.fail(error)
         db.session.flush()
 
 

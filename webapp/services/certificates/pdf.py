@@ -65,6 +65,8 @@ def store_certificate_pdf(certificate_id: int) -> bool:
     data = render(certificate_document(certificate))
     key = pdf_storage_key(certificate)
     storage.save(key, data)
+    # Set-based on purpose: a conditional UPDATE (not READY yet) makes pending -> ready happen
+    # once when two workers render the same certificate at the same moment.
     result = db.session.execute(
         sa.update(Certificate)
         .where(Certificate.id == certificate_id, Certificate.pdf_status != PdfStatus.READY)
@@ -83,6 +85,8 @@ def store_certificate_pdf(certificate_id: int) -> bool:
 
 def record_pdf_failure(certificate_id: int, error: str) -> None:
     """Mark a PDF that is not ready as failed, with the error admins see. Never commits."""
+    # Set-based on purpose: runs after the job's rollback, and the condition keeps a PDF that
+    # another worker made ready meanwhile from being marked failed.
     db.session.execute(
         sa.update(Certificate)
         .where(Certificate.id == certificate_id, Certificate.pdf_status != PdfStatus.READY)
@@ -94,8 +98,7 @@ def record_pdf_failure(certificate_id: int, error: str) -> None:
 def request_pdf_render(certificate: Certificate, actor: User) -> None:
     """An admin asks for the PDF to be rendered again (after a failure or a badge change): back
     to pending and a new job after the commit. Flushes, never commits."""
-    certificate.pdf_status = PdfStatus.PENDING
-    certificate.pdf_error = None
+    certificate.request_pdf()
     audit.record(
         certificate.tenant_id,
         actor,
@@ -129,6 +132,7 @@ def request_stale_pdf_renders(tenant_id: int, actor: User) -> int:
     """Send every stored PDF of the tenant whose links point at another address back to
     pending (one set-based UPDATE) and defer one job that renders the pending PDFs of the
     tenant batch by batch. Returns how many. Flushes, never commits."""
+    # Set-based on purpose: every stale PDF of the tenant in one statement, however many.
     count = db.session.execute(
         sa.update(Certificate)
         .where(_stale_pdfs(tenant_id))

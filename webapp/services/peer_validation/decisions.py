@@ -151,7 +151,8 @@ def _finalize(subject: Subject, enrolment: Enrolment, final: Decision) -> None:
             count_attempt=False,  # counted when the attempt was submitted
         )
         return
-    # Conditional: only a still pending submission changes, whoever else decides right now.
+    # Set-based on purpose: a conditional UPDATE, so only a still pending submission changes,
+    # whoever else decides (or the learner withdraws) right now.
     changed = db.session.execute(
         sa.update(EvidenceSubmission)
         .where(

@@ -251,6 +251,7 @@ def withdraw(submission: EvidenceSubmission, learner: User) -> None:
     NotFound (not theirs), Conflict (already decided). Flushes, never commits."""
     if submission.user_id != learner.id:
         raise NotFound("This submission does not exist.")
+    # Set-based on purpose: a conditional UPDATE settles a withdrawal racing a mentor's decision.
     withdrawn = db.session.execute(
         sa.update(EvidenceSubmission)
         .where(

@@ -28,6 +28,9 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
     )
 
     def expire(ids: list[int]) -> int:
+        # Set-based on purpose: the daily run expires certificates and their enrolments batch
+        # by batch without loading them; `WHERE status = 'active'` makes a rerun a no-op.
+        # (So there are no Certificate.expire / Enrolment.expire model methods.)
         enrolment_ids = list(
             db.session.scalars(
                 sa.update(CERTS)
@@ -65,6 +68,7 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
 def _expire_enrolments(enrolment_ids: list[int]) -> int:
     if not enrolment_ids:
         return 0
+    # Set-based on purpose (see `expire` above): only still certified enrolments change.
     result = db.session.execute(
         sa.update(ENROLMENTS)
         .where(
