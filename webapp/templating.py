@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from webapp import clock
 from webapp.services import automated_evaluation as evaluation
-from webapp.services import grading
+from webapp.services import grading, question_types
 from webapp.services import navigation as nav
 
 
@@ -61,6 +61,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["moment"] = evaluation.format_moment
     app.jinja_env.globals["now"] = clock.now
+    app.jinja_env.globals["question_type"] = question_types.get
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

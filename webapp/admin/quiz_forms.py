@@ -17,8 +17,10 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    widgets,
 )
 from wtforms.validators import Length, Optional
 
@@ -26,6 +28,15 @@ from wtforms.validators import Length, Optional
 # new rows come from the server).
 BLANK_OPTION_ROWS = 2
 MIN_OPTION_ROWS = 4
+SCORING_CHOICES = {"all_or_nothing": "All or nothing", "partial": "Partial credit"}
+TRUE_FALSE = {"true": "True", "false": "False"}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several options, each a checkbox."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class EditorForm(FlaskForm):
@@ -117,7 +128,9 @@ class OptionForm(Form):
 
 
 class QuestionForm(EditorForm):
-    """Fields every question type has; subclasses add the answer key of their type."""
+    """Fields every question type has; subclasses add the answer key of their type, and the
+    key fields of the "Correct question" form (`correction_fields`, `correction_initial`,
+    `correction_key`; see `regrading_forms`)."""
 
     TYPE = ""
     type = HiddenField()
@@ -159,6 +172,21 @@ class QuestionForm(EditorForm):
             "explanation": question.get("explanation", ""),
         }
 
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        """The unbound key fields of the "Correct question" form for a published question."""
+        return {}
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        """Correction form data showing the question's current key."""
+        return {}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        """The key of a posted correction form, as `correct_question` takes it."""
+        return {}
+
 
 class ChoiceQuestionForm(QuestionForm):
     options = FieldList(FormField(OptionForm), min_entries=MIN_OPTION_ROWS, max_entries=30)
@@ -192,8 +220,25 @@ class ChoiceQuestionForm(QuestionForm):
         return data
 
 
+def _option_choices(question: dict[str, Any]) -> dict[str, str]:
+    return {str(o["id"]): o["text"] for o in question.get("options") or []}
+
+
 class SingleChoiceForm(ChoiceQuestionForm):
     TYPE = "single"
+
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        choices = _option_choices(question)
+        return {"correct": RadioField("Correct option", choices=choices, validate_choice=False)}
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        return {"correct": (question.get("correct") or [None])[0]}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        return {"correct": [form.correct.data] if form.correct.data else []}
 
 
 class MultipleChoiceForm(ChoiceQuestionForm):
@@ -215,6 +260,24 @@ class MultipleChoiceForm(ChoiceQuestionForm):
     def initial(cls, question: dict[str, Any] | None) -> dict[str, Any]:
         return {**super().initial(question), "scoring": (question or {}).get("scoring")}
 
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        choices = _option_choices(question)
+        return {
+            "correct": MultiCheckboxField(
+                "Correct options", choices=choices, validate_choice=False
+            ),
+            "scoring": RadioField("Scoring", choices=SCORING_CHOICES, validate_choice=False),
+        }
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        return {"correct": question.get("correct") or [], "scoring": question.get("scoring")}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        return {"correct": list(form.correct.data or []), "scoring": form.scoring.data}
+
 
 class TrueFalseForm(QuestionForm):
     TYPE = "true_false"
@@ -230,6 +293,18 @@ class TrueFalseForm(QuestionForm):
         correct = (question or {}).get("correct")
         value = {True: "true", False: "false"}.get(correct) if isinstance(correct, bool) else None
         return {**super().initial(question), "correct": value}
+
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        return {"correct": RadioField("Correct answer", choices=TRUE_FALSE, validate_choice=False)}
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        return {"correct": {True: "true", False: "false"}.get(question.get("correct"))}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        return {"correct": {"true": True, "false": False}.get(form.correct.data or "")}
 
 
 class ShortTextForm(QuestionForm):
@@ -247,6 +322,24 @@ class ShortTextForm(QuestionForm):
     def initial(cls, question: dict[str, Any] | None) -> dict[str, Any]:
         accepted = "\n".join(str(a) for a in (question or {}).get("accepted") or [])
         return {**super().initial(question), "accepted": accepted}
+
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        return {
+            "accepted": TextAreaField(
+                "Accepted answers",
+                description="One per line; compared without regard to case or spacing.",
+                validators=[Length(max=12000)],
+            )
+        }
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        return {"accepted": "\n".join(question.get("accepted") or [])}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        return {"accepted": (form.accepted.data or "").splitlines()}
 
 
 class NumericForm(QuestionForm):
@@ -274,6 +367,25 @@ class NumericForm(QuestionForm):
             "value": "" if value is None else str(value),
             "tolerance": str(question.get("tolerance", "0")),
         }
+
+    @staticmethod
+    def correction_fields(question: dict[str, Any]) -> dict[str, Field]:
+        return {
+            "value": StringField("Correct value", validators=[Length(max=40)]),
+            "tolerance": StringField(
+                "Tolerance (±)",
+                description="Answers within the value ± this tolerance are correct.",
+                validators=[Length(max=40)],
+            ),
+        }
+
+    @staticmethod
+    def correction_initial(question: dict[str, Any]) -> dict[str, Any]:
+        return {"value": question.get("value") or "", "tolerance": question.get("tolerance") or "0"}
+
+    @staticmethod
+    def correction_key(form: Any) -> dict[str, Any]:
+        return {"value": form.value.data or "", "tolerance": form.tolerance.data or ""}
 
 
 QUESTION_FORMS: dict[str, type[QuestionForm]] = {

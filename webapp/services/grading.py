@@ -5,220 +5,46 @@ Questions are dicts stored as JSON on quiz versions:
     {"id": "q1", "type": "single", "prompt": "...", "points": 1, "explanation": "...",
      "options": [{"id": "a", "text": "..."}], "correct": ["a"]}
 
-Types (the registry below): `single`, `multiple` (`scoring`: "all_or_nothing" | "partial"),
-`true_false` (`correct`: true/false), `short_text` (`accepted`: [...], case-insensitive),
-`numeric` (`value`, `tolerance`).
+Types live in `question_types` (one module per type; `REGISTRY` is re-exported here):
+`single`, `multiple` (`scoring`: "all_or_nothing" | "partial"), `true_false` (`correct`:
+true/false), `short_text` (`accepted`: [...], case-insensitive), `numeric` (`value`,
+`tolerance`). This module grades whole attempts and delegates each question to its type.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-Question = dict[str, Any]
+from webapp.services import question_types
+from webapp.services.question_types import (
+    Question,
+    QuestionType,
+    normalize_text,
+    parse_decimal,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Question",
+    "QuestionType",
+    "Result",
+    "display_number",
+    "display_percent",
+    "grade",
+    "normalize_answer",
+    "normalize_text",
+    "parse_decimal",
+    "public_view",
+    "to_decimal",
+    "validate_question",
+]
 
 
-@dataclass(frozen=True)
-class QuestionType:
-    name: str
-    label: str
-    validate: Callable[[Question], list[str]]
-    grade: Callable[[Question, Any], Fraction]  # share of the points earned, 0..1
-    normalize_answer: Callable[[Question, Any], Any]  # raises ValueError on malformed input
-
-
-def _option_ids(question: Question) -> list[str]:
-    return [str(o.get("id")) for o in question.get("options") or []]
-
-
-def _validate_choice(question: Question, *, multiple: bool) -> list[str]:
-    problems = []
-    options = question.get("options") or []
-    ids = _option_ids(question)
-    if len(options) < 2:
-        problems.append("Give at least two options.")
-    if len(set(ids)) != len(ids):
-        problems.append("Option ids must be unique.")
-    if any(not str(o.get("text", "")).strip() for o in options):
-        problems.append("Every option needs text.")
-    correct = [str(c) for c in question.get("correct") or []]
-    if not correct:
-        problems.append(
-            "Mark the correct answer." if not multiple else "Mark at least one correct option."
-        )
-    elif any(c not in ids for c in correct):
-        problems.append("A correct answer refers to an option that does not exist.")
-    elif not multiple and len(correct) != 1:
-        problems.append("A single-choice question has exactly one correct option.")
-    if multiple and question.get("scoring", "all_or_nothing") not in ("all_or_nothing", "partial"):
-        problems.append("Scoring must be all-or-nothing or partial credit.")
-    return problems
-
-
-def _normalize_single(question: Question, answer: Any) -> str:
-    if isinstance(answer, list):
-        if len(answer) != 1:
-            raise ValueError("choose one option")
-        answer = answer[0]
-    value = str(answer)
-    if value not in _option_ids(question):
-        raise ValueError("unknown option")
-    return value
-
-
-def _grade_single(question: Question, answer: Any) -> Fraction:
-    correct = [str(c) for c in question.get("correct") or []]
-    return Fraction(1) if answer is not None and str(answer) in correct[:1] else Fraction(0)
-
-
-def _normalize_multiple(question: Question, answer: Any) -> list[str]:
-    values = answer if isinstance(answer, list) else [answer]
-    ids = _option_ids(question)
-    chosen = sorted({str(v) for v in values if v not in (None, "")})
-    if any(v not in ids for v in chosen):
-        raise ValueError("unknown option")
-    return chosen
-
-
-def _grade_multiple(question: Question, answer: Any) -> Fraction:
-    correct = {str(c) for c in question.get("correct") or []}
-    chosen = {str(a) for a in (answer or [])}
-    if not correct:
-        return Fraction(0)
-    if question.get("scoring", "all_or_nothing") == "partial":
-        right = len(chosen & correct)
-        wrong = len(chosen - correct)
-        return max(Fraction(0), Fraction(right - wrong, len(correct)))
-    return Fraction(1) if chosen == correct else Fraction(0)
-
-
-def _validate_true_false(question: Question) -> list[str]:
-    if not isinstance(question.get("correct"), bool):
-        return ["Mark whether the statement is true or false."]
-    return []
-
-
-def _normalize_true_false(question: Question, answer: Any) -> bool:
-    if isinstance(answer, bool):
-        return answer
-    text = str(answer).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no"):
-        return False
-    raise ValueError("answer true or false")
-
-
-def _grade_true_false(question: Question, answer: Any) -> Fraction:
-    return Fraction(1) if answer is not None and answer == question.get("correct") else Fraction(0)
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_text(value: str) -> str:
-    """Case-insensitive, whitespace-insensitive comparison form of a short text answer."""
-    return _SPACES.sub(" ", str(value)).strip().casefold()
-
-
-def _validate_short_text(question: Question) -> list[str]:
-    accepted = [a for a in question.get("accepted") or [] if str(a).strip()]
-    return [] if accepted else ["Give at least one accepted answer."]
-
-
-def _normalize_short_text(question: Question, answer: Any) -> str:
-    value = str(answer if answer is not None else "")
-    if len(value) > 500:
-        raise ValueError("answer too long")
-    return value.strip()
-
-
-def _grade_short_text(question: Question, answer: Any) -> Fraction:
-    if answer is None:
-        return Fraction(0)
-    accepted = {normalize_text(a) for a in question.get("accepted") or []}
-    return Fraction(1) if normalize_text(answer) in accepted else Fraction(0)
-
-
-def parse_decimal(value: Any) -> Decimal:
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError("not a number") from exc
-    if not number.is_finite():
-        raise ValueError("not a finite number")
-    return number
-
-
-def _validate_numeric(question: Question) -> list[str]:
-    problems = []
-    try:
-        parse_decimal(question.get("value"))
-    except ValueError:
-        problems.append("Give the correct numeric value.")
-    try:
-        if parse_decimal(question.get("tolerance", 0)) < 0:
-            problems.append("The tolerance cannot be negative.")
-    except ValueError:
-        problems.append("The tolerance must be a number.")
-    return problems
-
-
-def _normalize_numeric(question: Question, answer: Any) -> str:
-    return str(parse_decimal(answer))
-
-
-def _grade_numeric(question: Question, answer: Any) -> Fraction:
-    if answer in (None, ""):
-        return Fraction(0)
-    try:
-        given = parse_decimal(answer)
-    except ValueError:
-        return Fraction(0)
-    value = parse_decimal(question.get("value"))
-    tolerance = parse_decimal(question.get("tolerance", 0))
-    return Fraction(1) if abs(given - value) <= tolerance else Fraction(0)
-
-
-REGISTRY: dict[str, QuestionType] = {
-    t.name: t
-    for t in (
-        QuestionType(
-            "single",
-            "Single choice",
-            lambda q: _validate_choice(q, multiple=False),
-            _grade_single,
-            _normalize_single,
-        ),
-        QuestionType(
-            "multiple",
-            "Multiple choice",
-            lambda q: _validate_choice(q, multiple=True),
-            _grade_multiple,
-            _normalize_multiple,
-        ),
-        QuestionType(
-            "true_false",
-            "True / false",
-            _validate_true_false,
-            _grade_true_false,
-            _normalize_true_false,
-        ),
-        QuestionType(
-            "short_text",
-            "Short text",
-            _validate_short_text,
-            _grade_short_text,
-            _normalize_short_text,
-        ),
-        QuestionType("numeric", "Numeric", _validate_numeric, _grade_numeric, _normalize_numeric),
-    )
-}
+REGISTRY: dict[str, QuestionType] = question_types.REGISTRY
 
 # What a learner may see of a question before submission: never keys or explanations.
 PUBLIC_KEYS = ("id", "type", "prompt", "points", "options", "scoring")
@@ -255,7 +81,7 @@ def public_view(question: Question, option_order: list[str] | None = None) -> Qu
 
 def normalize_answer(question: Question, answer: Any) -> Any:
     """Check and canonicalise a raw answer; raises ValueError when malformed."""
-    return REGISTRY[question["type"]].normalize_answer(question, answer)
+    return REGISTRY[question["type"]].normalize(question, answer)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.models import Evaluation, EvaluationScoreVersion, RegradeBatch, User
 from webapp.services import grading
+from webapp.services.question_types import clean_text
 
 
 def _check_tenant(tenant_id: int, actor: User | None) -> None:
@@ -34,19 +35,8 @@ def _shorten(text: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _accepted_answers(raw: Any) -> list[str]:
-    """Accepted short-text answers: whitespace folded, duplicates (as compared when grading)
-    dropped, order kept."""
-    accepted: list[str] = []
-    for answer in raw or []:
-        answer = " ".join(str(answer).split())
-        if answer and grading.normalize_text(answer) not in map(grading.normalize_text, accepted):
-            accepted.append(answer)
-    return accepted
-
-
 def _text(value: Any) -> str:
-    return str(value if value is not None else "").strip()
+    return clean_text(value)
 
 
 def _grace() -> timedelta:

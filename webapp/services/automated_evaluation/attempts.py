@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -27,21 +26,11 @@ from webapp import clock
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Enrolment, Evaluation, EvaluationStatus, ProgressStatus, User
-from webapp.services import grading, orchestration, peer_validation
+from webapp.services import grading, orchestration, peer_validation, question_types
 from webapp.services.automated_evaluation._common import _grace, _write_score
-from webapp.services.automated_evaluation.authoring import MAX_OPTIONS
 from webapp.services.automated_evaluation.quiz_state import is_overdue, requirement_state
 
 RANDOM = random.SystemRandom()
-MAX_NUMERIC_LENGTH = 40
-MAX_NUMERIC_EXPONENT = 30  # |adjusted exponent|: keeps Decimal arithmetic far from overflow
-ANSWER_MESSAGES = {
-    "single": "Choose one of the options.",
-    "multiple": "Choose among the options shown.",
-    "true_false": "Answer true or false.",
-    "short_text": "Your answer can be at most 500 characters.",
-    "numeric": "Enter a number, like 25 or 2.5.",
-}
 
 
 class DeadlinePassed(Conflict):
@@ -161,36 +150,14 @@ def public_questions(attempt: Evaluation) -> list[dict[str, Any]]:
 def normalize_submitted(question: dict[str, Any], raw: Any) -> Any:
     """A form value (a string or a list of strings) as the stored answer, or None when the
     learner gave none (clears the answer). Raises ValueError with a message safe to show."""
-    kind = question["type"]
+    qtype = question_types.REGISTRY[question["type"]]
     values = [v for v in (raw if isinstance(raw, list) else [raw]) if v is not None]
-    message = ANSWER_MESSAGES[kind]
     if not all(isinstance(v, str | bool | int) for v in values):
-        raise ValueError(message)
-    if kind == "multiple":
-        chosen = [str(v) for v in values if str(v) != ""]
-        if len(chosen) > MAX_OPTIONS:
-            raise ValueError(message)
-        try:
-            answer = grading.normalize_answer(question, chosen)
-        except ValueError:
-            raise ValueError(message) from None
-        return answer or None
-    if len(values) > 1:
-        raise ValueError(message)
-    value = values[0] if values else None
-    if value is None or str(value).strip() == "":
-        return None
-    if kind == "numeric":
-        text = str(value).strip()
-        if len(text) > MAX_NUMERIC_LENGTH:
-            raise ValueError(message)
+        raise ValueError(qtype.answer_message)
     try:
-        answer = grading.normalize_answer(question, value)
+        return qtype.submitted(question, values)
     except ValueError:
-        raise ValueError(message) from None
-    if kind == "numeric" and abs(Decimal(answer).adjusted()) > MAX_NUMERIC_EXPONENT:
-        raise ValueError(message)
-    return answer
+        raise ValueError(qtype.answer_message) from None
 
 
 def _lock(attempt: Evaluation) -> Evaluation:

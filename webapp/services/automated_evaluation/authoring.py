@@ -9,7 +9,6 @@ answer key while the admin works on it; publishing refuses such a question.
 from __future__ import annotations
 
 import copy
-import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +18,8 @@ from webapp import clock
 from webapp.errors import Conflict, ValidationFailed
 from webapp.extensions import db
 from webapp.models import Quiz, QuizStatus, QuizVersion, User
-from webapp.services import audit, grading
+from webapp.services import audit, grading, question_types
 from webapp.services.automated_evaluation._common import (
-    _accepted_answers,
     _check_tenant,
     _index_of,
     _shorten,
@@ -38,10 +36,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "feedback": "per_question",
 }
 FEEDBACK_MODES = ("per_question", "score_only")
-SCORING_MODES = ("all_or_nothing", "partial")
 MAX_QUESTIONS = 200
-MAX_OPTIONS = 20
-MAX_ACCEPTED = 50
 MAX_POINTS = Decimal(1000)
 
 
@@ -163,7 +158,7 @@ def add_question(quiz: Quiz, actor: User | None, data: dict[str, Any]) -> dict[s
             f"A quiz can have at most {MAX_QUESTIONS} questions.",
             {"form": [f"A quiz can have at most {MAX_QUESTIONS} questions."]},
         )
-    question_id = _new_id({str(q.get("id")) for q in questions}, nbytes=4)
+    question_id = question_types.new_id({str(q.get("id")) for q in questions}, nbytes=4)
     question = _question_from_input(data, question_id, existing=None)
     _raise_problems(question)
     questions.append(question)
@@ -225,16 +220,8 @@ def move_question(quiz: Quiz, actor: User | None, question_id: str, offset: int)
 def missing_answer_key(question: dict[str, Any]) -> bool:
     """Whether the question has no correct answer yet (it cannot be published then).
     Raises nothing; reads only, never commits."""
-    kind = question.get("type")
-    if kind in ("single", "multiple"):
-        return not question.get("correct")
-    if kind == "true_false":
-        return not isinstance(question.get("correct"), bool)
-    if kind == "short_text":
-        return not any(str(a).strip() for a in question.get("accepted") or [])
-    if kind == "numeric":
-        return str(question.get("value") if question.get("value") is not None else "") == ""
-    return True
+    qtype = question_types.get(question.get("type"))
+    return qtype.missing_key(question) if qtype else True
 
 
 def question_problems(question: dict[str, Any]) -> dict[str, list[str]]:
@@ -245,8 +232,8 @@ def question_problems(question: dict[str, Any]) -> dict[str, list[str]]:
     def add(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
 
-    kind = question.get("type")
-    if kind not in grading.REGISTRY:
+    qtype = question_types.get(question.get("type"))
+    if qtype is None:
         add("type", "Choose a question type.")
         return problems
     prompt = str(question.get("prompt") or "")
@@ -254,32 +241,14 @@ def question_problems(question: dict[str, Any]) -> dict[str, list[str]]:
         add("prompt", "Write the question.")
     elif len(prompt) > 2000:
         add("prompt", "The question can be at most 2000 characters.")
-    points = _decimal_or_none(question.get("points"))
+    points = question_types.decimal_or_none(question.get("points"))
     if points is None:
         add("points", "Points must be a number.")
     elif not 0 < points <= MAX_POINTS or points.normalize().as_tuple().exponent < -2:
         add("points", "Points must be more than 0 and at most 1000, with at most 2 decimals.")
     if len(str(question.get("explanation") or "")) > 2000:
         add("explanation", "The explanation can be at most 2000 characters.")
-    if kind in ("single", "multiple"):
-        _choice_problems(question, add)
-    elif kind == "true_false" and question.get("correct") not in (True, False, None):
-        add("correct", "Choose true or false.")
-    elif kind == "short_text":
-        accepted = question.get("accepted") or []
-        if len(accepted) > MAX_ACCEPTED:
-            add("accepted", f"Give at most {MAX_ACCEPTED} accepted answers.")
-        if any(len(str(a)) > 200 for a in accepted):
-            add("accepted", "An accepted answer can be at most 200 characters.")
-    elif kind == "numeric":
-        value = question.get("value")
-        if value not in (None, "") and _decimal_or_none(value) is None:
-            add("value", "The correct value must be a number, like 25 or 2.5.")
-        tolerance = _decimal_or_none(question.get("tolerance", "0"))
-        if tolerance is None:
-            add("tolerance", "The tolerance must be a number.")
-        elif tolerance < 0:
-            add("tolerance", "The tolerance cannot be negative.")
+    qtype.problems(question, add)
     return problems
 
 
@@ -375,31 +344,15 @@ def _draft_changed(quiz: Quiz) -> None:
     quiz.updated_at = clock.now()
 
 
-def _new_id(taken: set[str], *, nbytes: int) -> str:
-    while True:
-        candidate = secrets.token_hex(nbytes)
-        if candidate not in taken:
-            return candidate
-
-
 def _int_in(value: Any, low: int, high: int) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if low <= value <= high else None
 
 
-def _decimal_or_none(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return grading.parse_decimal(value)
-    except ValueError:
-        return None
-
-
 def _points(value: Any) -> int | str | Any:
     """Whole points are stored as ints, others as exact decimal strings ("1.5")."""
-    number = _decimal_or_none(value)
+    number = question_types.decimal_or_none(value)
     if number is None:
         return value if value not in (None, "") else None
     if number == number.to_integral_value():
@@ -419,54 +372,10 @@ def _question_from_input(
         "points": _points(data.get("points", 1)),
         "explanation": _text(data.get("explanation")),
     }
-    if kind in ("single", "multiple"):
-        question.update(_choice_from_input(data, existing))
-        if kind == "multiple":
-            question["scoring"] = data.get("scoring") or "all_or_nothing"
-    elif kind == "true_false":
-        question["correct"] = data.get("correct")
-    elif kind == "short_text":
-        question["accepted"] = _accepted_answers(data.get("accepted"))
-    elif kind == "numeric":
-        question["value"] = _text(data.get("value")) or None
-        question["tolerance"] = _text(data.get("tolerance")) or "0"
+    qtype = question_types.get(kind)
+    if qtype is not None:
+        question.update(qtype.from_input(data, existing))
     return question
-
-
-def _choice_from_input(data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-    # Ids of kept options stay stable (attempts and regrades refer to them); any other id
-    # sent by the browser is replaced by a fresh one.
-    known = {str(o.get("id")) for o in (existing or {}).get("options") or []}
-    used: set[str] = set()
-    options, correct = [], []
-    for row in data.get("options") or []:
-        text, is_correct = _text(row.get("text")), bool(row.get("correct"))
-        if not text and not is_correct:
-            continue  # an empty row of the form
-        option_id = str(row.get("id") or "")
-        if option_id not in known or option_id in used:
-            option_id = _new_id(known | used, nbytes=3)
-        used.add(option_id)
-        options.append({"id": option_id, "text": text})
-        if is_correct:
-            correct.append(option_id)
-    return {"options": options, "correct": correct}
-
-
-def _choice_problems(question: dict[str, Any], add: Any) -> None:
-    options = question.get("options") or []
-    if len(options) < 2:
-        add("options", "Give at least two options.")
-    elif len(options) > MAX_OPTIONS:
-        add("options", f"Give at most {MAX_OPTIONS} options.")
-    if any(not str(o.get("text", "")).strip() for o in options):
-        add("options", "Every option needs text (an option marked correct cannot be empty).")
-    if any(len(str(o.get("text", ""))) > 500 for o in options):
-        add("options", "An option can be at most 500 characters.")
-    if question["type"] == "single" and len(question.get("correct") or []) > 1:
-        add("options", "A single-choice question has exactly one correct option.")
-    if question["type"] == "multiple" and question.get("scoring") not in SCORING_MODES:
-        add("scoring", "Choose all-or-nothing or partial credit.")
 
 
 def _raise_problems(question: dict[str, Any]) -> None:

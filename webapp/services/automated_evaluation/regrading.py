@@ -33,31 +33,23 @@ from webapp.models import (
     User,
 )
 from webapp.outbox import defer
-from webapp.services import audit, grading, orchestration
+from webapp.services import audit, grading, orchestration, question_types
 from webapp.services.automated_evaluation._common import (
-    _accepted_answers,
     _check_tenant,
     _index_of,
     _shorten,
-    _text,
     _write_score,
 )
 from webapp.services.automated_evaluation.attempts import attempt_questions
 from webapp.services.automated_evaluation.authoring import missing_answer_key, question_problems
 
-KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "single": ("correct",),
-    "multiple": ("correct", "scoring"),
-    "true_false": ("correct",),
-    "short_text": ("accepted",),
-    "numeric": ("value", "tolerance"),
-}
 REGRADED_STATUSES = (EvaluationStatus.GRADED, EvaluationStatus.AWAITING_VALIDATION)
 
 
 def answer_key(question: dict[str, Any]) -> dict[str, Any]:
     """The fields of a question that make up its answer key. Raises nothing; pure."""
-    return {field: question.get(field) for field in KEY_FIELDS.get(question.get("type", ""), ())}
+    qtype = question_types.get(question.get("type"))
+    return qtype.answer_key(question) if qtype else {}
 
 
 def find_version_question(version: QuizVersion, question_id: str) -> dict[str, Any] | None:
@@ -66,24 +58,7 @@ def find_version_question(version: QuizVersion, question_id: str) -> dict[str, A
 
 
 def _key_from_input(question: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    kind = question["type"]
-    if kind in ("single", "multiple"):
-        known = [str(o["id"]) for o in question.get("options") or []]
-        chosen = [str(c) for c in data.get("correct") or []]
-        # Unknown ids are kept so that validation reports them; known ones in option order.
-        unknown = set(chosen) - set(known)
-        key: dict[str, Any] = {"correct": chosen if unknown else [c for c in known if c in chosen]}
-        if kind == "multiple":
-            key["scoring"] = data.get("scoring") or question.get("scoring") or "all_or_nothing"
-        return key
-    if kind == "true_false":
-        return {"correct": data.get("correct")}
-    if kind == "short_text":
-        return {"accepted": _accepted_answers(data.get("accepted"))}
-    return {
-        "value": _text(data.get("value")) or None,
-        "tolerance": _text(data.get("tolerance")) or "0",
-    }
+    return question_types.REGISTRY[question["type"]].key_from_input(question, data)
 
 
 def affected_attempt_count(version: QuizVersion, question_id: str) -> int:

@@ -16,6 +16,7 @@ from webapp.models import Evaluation, EvaluationStatus, RegradeBatch
 from webapp.services import grading
 from webapp.services.automated_evaluation.attempts import attempt_questions, public_questions
 from webapp.services.automated_evaluation.authoring import effective_settings
+from webapp.services.question_types import answer_text, key_text
 
 
 @dataclass(frozen=True)
@@ -99,34 +100,6 @@ def attempt_view(
         page=min(max(1, page), pages),
         seconds_left=seconds_left,
     )
-
-
-def answer_text(question: dict[str, Any], answer: Any) -> str:
-    """A stored answer (or key) in words: option texts, True/False, the text or the number.
-    Raises nothing; pure."""
-    if answer is None or answer == []:
-        return ""
-    kind = question.get("type")
-    if kind in ("single", "multiple"):
-        texts = {str(o["id"]): o.get("text", "") for o in question.get("options") or []}
-        chosen = answer if isinstance(answer, list) else [answer]
-        return "; ".join(texts.get(str(c), str(c)) for c in chosen)
-    if kind == "true_false":
-        return "True" if answer is True else "False" if answer is False else str(answer)
-    return str(answer)
-
-
-def key_text(question: dict[str, Any]) -> str:
-    """The correct answer in words (shown only after submission). Raises nothing; pure."""
-    kind = question.get("type")
-    if kind in ("single", "multiple", "true_false"):
-        return answer_text(question, question.get("correct"))
-    if kind == "short_text":
-        return " or ".join(str(a) for a in question.get("accepted") or [])
-    if kind == "numeric":
-        tolerance = str(question.get("tolerance") or "0")
-        return str(question.get("value")) + ("" if tolerance in ("0", "") else f" ± {tolerance}")
-    return ""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from webapp.models import (
     PeerValidation,
     User,
 )
-from webapp.services import orchestration
+from webapp.services import orchestration, question_types
 from webapp.services.peer_validation.decisions import (
     Subject,
     _is_open,
@@ -97,33 +97,6 @@ def review(subject: Subject, mentor: User) -> Review:
     )
 
 
-def _answer_text(question: dict[str, Any], answer: Any) -> str:
-    if answer is None or answer == "" or answer == []:
-        return "(no answer)"
-    options = {str(o.get("id")): o.get("text", "") for o in question.get("options") or []}
-    if options:
-        chosen = answer if isinstance(answer, list) else [answer]
-        return ", ".join(options.get(str(a), str(a)) for a in chosen)
-    if isinstance(answer, bool):
-        return "True" if answer else "False"
-    return str(answer)
-
-
-def _key_text(question: dict[str, Any]) -> str:
-    qtype = question.get("type")
-    if qtype in ("single", "multiple"):
-        return _answer_text(question, question.get("correct") or [])
-    if qtype == "true_false":
-        return _answer_text(question, question.get("correct"))
-    if qtype == "short_text":
-        return " / ".join(str(a) for a in question.get("accepted") or [])
-    if qtype == "numeric":
-        tolerance = question.get("tolerance")
-        suffix = f" ± {tolerance}" if tolerance not in (None, "", "0", 0) else ""
-        return f"{question.get('value')}{suffix}"
-    return ""
-
-
 def answered_questions(evaluation: Evaluation) -> list[dict[str, Any]]:
     """The attempt's questions in the order shown, each with the learner's answer, the key
     and the outcome (from the latest score version when there is one)."""
@@ -144,8 +117,10 @@ def answered_questions(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "id": question["id"],
                 "prompt": question.get("prompt", ""),
                 "points": question.get("points", 1),
-                "answer": _answer_text(question, (evaluation.answers or {}).get(str(question_id))),
-                "key": _key_text(question),
+                "answer": question_types.answer_text(
+                    question, (evaluation.answers or {}).get(str(question_id))
+                ),
+                "key": question_types.key_text(question),
                 "earned": outcome.get("earned"),
                 "correct": outcome.get("correct"),
             }

@@ -13,7 +13,7 @@ from flask import current_app
 
 from webapp.extensions import db
 from webapp.models import CertificationPath, Level, RequirementKind, Tenant
-from webapp.services import automated_evaluation, grading
+from webapp.services import automated_evaluation, grading, question_types
 from webapp.services import certification_path_management as paths
 from webapp.services.programme_files.document import FORMAT, FORMAT_VERSION, _join
 
@@ -181,13 +181,8 @@ QUESTION_SPECS = {
 }
 OPTION_SPEC = {"id": _Field((str,), required=True), "text": _Field((str,), required=True)}
 
-_ANSWER_KEYS = {
-    "single": "correct",
-    "multiple": "correct",
-    "true_false": "correct",
-    "short_text": "accepted",
-    "numeric": "value",
-}
+# The key that names a question's answer key in messages: its type's first key field.
+_ANSWER_KEYS = {name: qtype.key_fields[0] for name, qtype in question_types.REGISTRY.items()}
 # grading.validate_question speaks in messages; this says which key each one is about (an
 # unknown message is reported on the question itself).
 _QUESTION_MESSAGE_KEYS = {
