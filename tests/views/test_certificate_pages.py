@@ -5,11 +5,12 @@ import re
 import pytest
 
 from tests.factories import TenantFactory, UserFactory, issued_certificate
+from tests.htmx import htmx
 from webapp.extensions import db, limiter
 from webapp.models import HolderNameDisplay, Role
 from webapp.services import certificates
 
-FRAGMENT = {"HX-Request": "true", "HX-Target": "certificate-list"}
+FRAGMENT = htmx("certificate-list")
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ def test_pending_pdf_polls_as_a_fragment_until_ready(client, login, learner):
     fragment = client.get("/certs/my", headers=FRAGMENT).get_data(as_text=True)
     assert "Download PDF" in fragment and "hx-trigger" not in fragment
     # A boosted navigation needs the whole page.
-    boosted = client.get("/certs/my", headers={**FRAGMENT, "HX-Boosted": "true"})
+    boosted = client.get("/certs/my", headers=htmx("certificate-list", HX_Boosted="true"))
     assert "<h1>My Certificates</h1>" in boosted.get_data(as_text=True)
 
 
