@@ -7,6 +7,7 @@ TEST_REDIS_URL jobs go through that Redis database.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 from collections.abc import Iterator
@@ -14,10 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from config import TestingConfig
@@ -105,7 +104,7 @@ def app(_app: Flask, clock: FrozenClock) -> Iterator[Flask]:
                 join_transaction_mode="create_savepoint",
                 expire_on_commit=True,
             ),
-            scopefunc=_app_ctx_id,
+            scopefunc=_app_context_scope,
         )
         try:
             yield _app
@@ -120,17 +119,21 @@ def app(_app: Flask, clock: FrozenClock) -> Iterator[Flask]:
             _app.config.update(saved_config)
 
 
+def _app_context_scope() -> object:
+    """The scope of `db.session`: one per app context (each has its own `g`)."""
+    return g.setdefault("_test_session_scope", object())
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context (fresh `g` and session), as in production,
-    even though the test body holds an app context open. Afterwards the test's session is
-    expired so it sees what the request committed."""
+    even though the test body holds an app context open: the request runs in an empty
+    `contextvars.Context`, where no app context is active, so Flask pushes a new one.
+    Afterwards the test's session is expired so it sees what the request committed."""
 
     def open(self, *args, **kwargs):
-        token = _cv_app.set(None)
-        try:
-            response = super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
+        if not has_app_context():  # a redirect followed from inside the empty context
+            return super().open(*args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response
 

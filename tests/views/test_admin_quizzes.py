@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import QuizFactory, TenantFactory, UserFactory
+from tests.htmx import htmx
 from webapp.extensions import db
 from webapp.models import Quiz, QuizStatus, QuizVersion, Role
 from webapp.services import automated_evaluation as evaluation
@@ -74,10 +75,6 @@ FORM_DATA = {
     "short_text": {"prompt": "PPE means?", "points": "1", "accepted": "PPE\r\nProtective kit\r\n"},
     "numeric": {"prompt": "Max lift in kg?", "points": "1", "value": "25", "tolerance": "0.5"},
 }
-
-
-def hx(target):
-    return {"HX-Request": "true", "HX-Target": target}
 
 
 @pytest.fixture
@@ -194,14 +191,14 @@ def test_details_are_saved_as_page_and_as_fragment(client, admin, quiz):
     assert response.status_code == 303
     assert reload(quiz).title == "Drill 2"
     response = client.post(
-        f"{BASE}/{quiz.id}/details", data={"title": "Drill 3"}, headers=hx("quiz-details")
+        f"{BASE}/{quiz.id}/details", data={"title": "Drill 3"}, headers=htmx("quiz-details")
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert 'id="quiz-details"' in html and "Details saved." in html
     assert 'id="quiz-header" hx-swap-oob="true"' in html and "Drill 3" in html
     response = client.post(
-        f"{BASE}/{quiz.id}/details", data={"title": ""}, headers=hx("quiz-details")
+        f"{BASE}/{quiz.id}/details", data={"title": ""}, headers=htmx("quiz-details")
     )
     assert response.status_code == 422 and "Give the quiz a title." in response.get_data(
         as_text=True
@@ -234,7 +231,7 @@ def test_settings_are_saved_and_bad_values_refused(client, admin, quiz):
         response = client.post(
             f"{BASE}/{quiz.id}/settings",
             data={**data, "feedback": "score_only", **bad},
-            headers=hx("quiz-settings"),
+            headers=htmx("quiz-settings"),
         )
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and message in html and "<html" not in html
@@ -271,14 +268,16 @@ def test_stored_answer_keys_follow_the_forms(client, admin, quiz):
 
 
 def test_add_a_question_in_place_with_htmx(client, admin, quiz):
-    picker = client.get(f"{BASE}/{quiz.id}/questions/new?type=numeric", headers=hx("new-question"))
+    picker = client.get(
+        f"{BASE}/{quiz.id}/questions/new?type=numeric", headers=htmx("new-question")
+    )
     html = picker.get_data(as_text=True)
     assert picker.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<div id="new-question"') and 'name="value"' in html
     response = client.post(
         f"{BASE}/{quiz.id}/questions/new",
         data={"type": "numeric", **FORM_DATA["numeric"]},
-        headers=hx("new-question"),
+        headers=htmx("new-question"),
     )
     html = response.get_data(as_text=True)
     added = reload(quiz).questions[-1]
@@ -289,14 +288,14 @@ def test_add_a_question_in_place_with_htmx(client, admin, quiz):
 
 
 def test_a_boosted_request_gets_the_whole_page(client, admin, quiz):
-    headers = {**hx("new-question"), "HX-Boosted": "true"}
+    headers = htmx("new-question", HX_Boosted="true")
     html = client.get(f"{BASE}/{quiz.id}/questions/new?type=single", headers=headers).get_data(
         as_text=True
     )
     assert "<html" in html
 
 
-@pytest.mark.parametrize("headers", [{}, hx("new-question")])
+@pytest.mark.parametrize("headers", [{}, htmx("new-question")])
 def test_a_bad_new_question_is_422_with_errors_and_nothing_saved(client, admin, quiz, headers):
     data = {"type": "single", **FORM_DATA["single"], "prompt": "Kept?", "options-1-text": ""}
     response = client.post(f"{BASE}/{quiz.id}/questions/new", data=data, headers=headers)
@@ -331,7 +330,7 @@ def test_edit_a_question_with_the_plain_form(client, admin, quiz):
 
 
 def test_edit_a_question_in_place_with_htmx(client, admin, quiz):
-    form = client.get(f"{BASE}/{quiz.id}/questions/q4/edit", headers=hx("question-q4"))
+    form = client.get(f"{BASE}/{quiz.id}/questions/q4/edit", headers=htmx("question-q4"))
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<li id="question-q4"') and "<form" in html
@@ -341,19 +340,19 @@ def test_edit_a_question_in_place_with_htmx(client, admin, quiz):
     response = client.post(
         f"{BASE}/{quiz.id}/questions/q4/edit",
         data={"prompt": "Lifts are safe in a fire.", "points": "1", "correct": "false"},
-        headers=hx("question-q4"),
+        headers=htmx("question-q4"),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<li id="question-q4"') and "<textarea" not in html
     assert "Lifts are safe in a fire." in html and 'hx-swap-oob="true"' in html
     assert reload(quiz).questions[3]["prompt"] == "Lifts are safe in a fire."
-    cancel = client.get(f"{BASE}/{quiz.id}/questions/q4", headers=hx("question-q4"))
+    cancel = client.get(f"{BASE}/{quiz.id}/questions/q4", headers=htmx("question-q4"))
     assert cancel.get_data(as_text=True).lstrip().startswith('<li id="question-q4"')
     assert client.get(f"{BASE}/{quiz.id}/questions/q4").status_code == 302
 
 
-@pytest.mark.parametrize("headers", [{}, hx("question-q3")])
+@pytest.mark.parametrize("headers", [{}, htmx("question-q3")])
 def test_a_bad_edit_is_422_with_errors_next_to_fields_and_nothing_saved(
     client, admin, quiz, headers
 ):
@@ -385,7 +384,7 @@ def test_remove_a_question_with_the_confirmation_page(client, admin, quiz):
 
 
 def test_remove_a_question_in_place_with_htmx(client, admin, quiz):
-    response = client.post(f"{BASE}/{quiz.id}/questions/q2/remove", headers=hx("question-q2"))
+    response = client.post(f"{BASE}/{quiz.id}/questions/q2/remove", headers=htmx("question-q2"))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert 'id="question-q2"' not in html and 'id="quiz-header" hx-swap-oob="true"' in html
@@ -399,7 +398,7 @@ def test_move_a_question_as_page_and_fragment(client, admin, quiz):
     response = client.post(
         f"{BASE}/{quiz.id}/questions/q1/move",
         data={"direction": "down"},
-        headers=hx("question-list"),
+        headers=htmx("question-list"),
     )
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<ol id="question-list"') and "<html" not in html
@@ -515,7 +514,7 @@ def test_non_admins_get_403_everywhere(client, login, tenant, quiz, role):
     assert reload(quiz).questions == QUESTIONS
 
 
-@pytest.mark.parametrize("headers", [{}, hx("question-q1")])
+@pytest.mark.parametrize("headers", [{}, htmx("question-q1")])
 def test_a_globex_admin_gets_404_for_an_acme_quiz_on_every_route(client, login, quiz, headers):
     login(UserFactory(tenant=TenantFactory(name="Globex"), role=Role.ADMIN))
     for method, url, data in every_route(quiz.id):
@@ -539,7 +538,7 @@ def test_writes_need_the_csrf_token(client, admin, quiz, csrf_on):
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     response = client.post(
         f"{BASE}/{quiz.id}/questions/q2/remove",
-        headers={**hx("question-q2"), "X-CSRFToken": token},
+        headers=htmx("question-q2", X_CSRFToken=token),
     )
     assert response.status_code == 200
     assert [q["id"] for q in reload(quiz).questions] == ["q1", "q3", "q4"]

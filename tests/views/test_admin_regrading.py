@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import TenantFactory, UserFactory
+from tests.htmx import htmx
 from tests.quizdata import RIGHT, enrolled_learner
 from webapp.extensions import db
 from webapp.models import (
@@ -20,10 +21,6 @@ from webapp.models import (
     Role,
 )
 from webapp.services import automated_evaluation as evaluation
-
-
-def hx(target):
-    return {"HX-Request": "true", "HX-Target": target}
 
 
 @pytest.fixture
@@ -104,7 +101,7 @@ def test_a_refused_correction_shows_errors_next_to_the_fields(client, admin, att
     fragment = client.post(
         url,
         data={"value": "98765", "tolerance": "0.5", "reason": "x"},
-        headers=hx("correct-question"),
+        headers=htmx("correct-question"),
     )
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 422 and "<html" not in html
@@ -126,8 +123,8 @@ def test_a_refused_correction_shows_errors_next_to_the_fields(client, admin, att
 def test_every_question_type_can_be_corrected(client, admin, attempt, question_id, data, key):
     version = attempt.quiz_version
     url = f"{version_url(version)}/questions/{question_id}/correct"
-    assert client.get(url, headers=hx("correct-question")).status_code == 200
-    response = client.post(url, data={**data, "reason": "Fix"}, headers=hx("correct-question"))
+    assert client.get(url, headers=htmx("correct-question")).status_code == 200
+    response = client.post(url, data={**data, "reason": "Fix"}, headers=htmx("correct-question"))
     assert response.status_code == 204 and response.headers["HX-Location"].startswith(
         "/certs/admin/regrades/"
     )
@@ -153,12 +150,12 @@ def test_the_batch_page_polls_its_progress_while_it_runs(client, admin, attempt,
     page = client.get(url).get_data(as_text=True)
     assert "<html" in page and 'hx-trigger="every 2s"' in page
     assert "1 of 3 attempts rescored so far" in page and "Pending one" in page
-    fragment = client.get(url, headers=hx("regrade-progress"))
+    fragment = client.get(url, headers=htmx("regrade-progress"))
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and html.lstrip().startswith('<section id="regrade-progress"')
     batch.status, batch.attempts_rescored, batch.error = RegradeStatus.FAILED, 2, "Boom"
     db.session.commit()
-    html = client.get(url, headers=hx("regrade-progress")).get_data(as_text=True)
+    html = client.get(url, headers=htmx("regrade-progress")).get_data(as_text=True)
     assert "every 2s" not in html and "The regrade failed" in html and "Boom" in html
 
 

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import PathFactory, TenantFactory, UserFactory, published_path
+from tests.htmx import htmx
 from webapp.extensions import db
 from webapp.models import CertificationPath, PathStatus, Role
 from webapp.services import programme_files as files
@@ -125,7 +126,7 @@ def test_htmx_import_answers_with_the_fragment_or_a_location(client, login):
     tenant = TenantFactory()
     document = files.export_programme(published_path(tenant, slug="forklift-basics"))
     login(admin_of(tenant))
-    headers = {"HX-Request": "true", "HX-Target": "programme-import"}
+    headers = htmx("programme-import")
     failed = client.post(IMPORT_URL, data={"file": upload(document)}, headers=headers)
     assert failed.status_code == 422
     html = failed.get_data(as_text=True)

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import UserFactory
+from tests.htmx import htmx
 from webapp.models import Role
 
 
@@ -64,7 +65,7 @@ def test_login_page_and_health_are_public(client, app):
 
 
 def test_unauthenticated_htmx_request_gets_hx_redirect(client, app):
-    response = client.get("/certs/programs/", headers={"HX-Request": "true", "HX-Target": "x"})
+    response = client.get("/certs/programs/", headers=htmx("x"))
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/auth/login")
 

@@ -1,6 +1,7 @@
 import re
 
 from tests.factories import UserFactory
+from tests.htmx import htmx
 
 
 def _token_any(html: str) -> str:
@@ -49,8 +50,6 @@ def test_htmx_requests_send_the_token_in_a_header(client, csrf_on):
     )
     page = client.get("/certs").get_data(as_text=True)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-    response = client.post(
-        "/auth/logout", headers={"HX-Request": "true", "X-CSRFToken": header_token}
-    )
+    response = client.post("/auth/logout", headers=htmx(X_CSRFToken=header_token))
     assert response.status_code == 303
     assert client.get("/certs").status_code == 302

@@ -14,6 +14,7 @@ from tests.factories import (
     evidence_path,
     peer_quiz_path,
 )
+from tests.htmx import htmx
 from webapp.extensions import db
 from webapp.models import (
     EvidenceFile,
@@ -30,10 +31,6 @@ from webapp.services import peer_validation as reviews
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
-
-
-def fragment(target: str) -> dict[str, str]:
-    return {"HX-Request": "true", "HX-Target": target}
 
 
 @pytest.fixture
@@ -112,7 +109,7 @@ def test_htmx_submission_answers_204_with_hx_location(client, login, enrolment, 
         requirement_url(enrolment) + "/evidence",
         data={"text": "Done.", "files": [(io.BytesIO(PDF), "report.pdf")]},
         content_type="multipart/form-data",
-        headers=fragment("evidence"),
+        headers=htmx("evidence"),
     )
     assert response.status_code == 204
     assert response.headers["HX-Location"].endswith(requirement_url(enrolment))
@@ -135,7 +132,7 @@ def test_refused_upload_re_renders_with_errors_and_stores_nothing(
         requirement_url(enrolment) + "/evidence",
         data=data,
         content_type="multipart/form-data",
-        headers=fragment("evidence"),
+        headers=htmx("evidence"),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -210,7 +207,7 @@ def test_queue_lists_items_in_scope_with_programme_requirement_learner_and_age(
     assert "Safety Basics" in html and "Inspection report" in html and "Lee Learner" in html
     assert "2 days" in html
     assert '<span class="badge" aria-label="1 pending">1</span>' in html
-    response = client.get("/certs/reviews/", headers=fragment("review-queue"))
+    response = client.get("/certs/reviews/", headers=htmx("review-queue"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in body and body.lstrip().startswith('<section id="review-queue"')
@@ -325,7 +322,7 @@ def test_reject_in_place_with_htmx_updates_the_panel_and_fires_the_event(
     submission = submit(enrolment, learner)
     login(mentor)
     url = f"/certs/reviews/submissions/{submission.id}/decision"
-    response = client.post(url, data={"decision": "rejected"}, headers=fragment("review-decision"))
+    response = client.post(url, data={"decision": "rejected"}, headers=htmx("review-decision"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert html.lstrip().startswith('<section id="review-decision"') and "<html" not in html
@@ -334,7 +331,7 @@ def test_reject_in_place_with_htmx_updates_the_panel_and_fires_the_event(
     response = client.post(
         url,
         data={"decision": "rejected", "comment": "Not signed."},
-        headers=fragment("review-decision"),
+        headers=htmx("review-decision"),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
@@ -343,7 +340,7 @@ def test_reject_in_place_with_htmx_updates_the_panel_and_fires_the_event(
     assert '<dd id="review-status" hx-swap-oob="true">' in html  # the status line above
     assert submission.status is SubmissionStatus.REJECTED
     # The queue no longer lists it: the fragment the page reloads on that event.
-    queue = client.get("/certs/reviews/", headers=fragment("review-queue")).get_data(as_text=True)
+    queue = client.get("/certs/reviews/", headers=htmx("review-queue")).get_data(as_text=True)
     assert "Lee Learner" not in queue
 
 
@@ -370,7 +367,7 @@ def test_deciding_twice_is_refused_with_a_message(client, login, enrolment, lear
     assert response.status_code == 409
     assert "already been decided" in response.get_data(as_text=True)
     response = client.post(
-        url, data={"decision": "rejected", "comment": "No."}, headers=fragment("review-decision")
+        url, data={"decision": "rejected", "comment": "No."}, headers=htmx("review-decision")
     )
     assert response.status_code == 422 and "already been decided" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(PeerValidation.id))) == 1
@@ -403,10 +400,10 @@ def test_attempt_review_shows_answers_and_score_and_approval_finalizes(
     url = f"/certs/reviews/attempts/{evaluation.id}"
     html = client.get(url).get_data(as_text=True)
     assert "Water is wet." in html and "Answer: True" in html and "100%" in html
-    panel = client.get(url, headers=fragment("review-decision")).get_data(as_text=True)
+    panel = client.get(url, headers=htmx("review-decision")).get_data(as_text=True)
     assert panel.lstrip().startswith('<section id="review-decision"') and ">Approve<" in panel
     response = client.post(
-        f"{url}/decision", data={"decision": "approved"}, headers=fragment("review-decision")
+        f"{url}/decision", data={"decision": "approved"}, headers=htmx("review-decision")
     )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "reviews-changed"
     assert reviews.progress_row(enrolment.id, req_id(enrolment)).status is ProgressStatus.MET
@@ -459,14 +456,12 @@ def test_notifications_page_lists_and_marks_read_as_page_and_fragment(
     assert "Your evidence for “Inspection report” was rejected" in html and "Not signed." in html
     assert requirement_url(enrolment) in html
     note = db.session.scalar(sa.select(Notification).where(Notification.user_id == learner.id))
-    response = client.post(
-        f"/certs/notifications/{note.id}/read", headers=fragment("notifications")
-    )
+    response = client.post(f"/certs/notifications/{note.id}/read", headers=htmx("notifications"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body
     assert response.headers["HX-Trigger"] == "notifications-changed"
     assert "0 unread" in body and note.read_at is not None
-    fragment_get = client.get("/certs/notifications", headers=fragment("notifications"))
+    fragment_get = client.get("/certs/notifications", headers=htmx("notifications"))
     assert fragment_get.get_data(as_text=True).lstrip().startswith('<section id="notifications"')
     assert "1 unread" not in client.get("/certs").get_data(as_text=True)
 

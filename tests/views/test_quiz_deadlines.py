@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import TenantFactory
+from tests.htmx import htmx
 from tests.quizdata import RIGHT, enrolled_learner
-from tests.views.test_quiz_taking import attempt_of, form, hx, requirement_url, start
+from tests.views.test_quiz_taking import attempt_of, form, requirement_url, start
 from webapp import worker
 from webapp.extensions import db
 from webapp.models import Evaluation, EvaluationScoreVersion, EvaluationStatus
@@ -27,12 +28,12 @@ def test_after_the_deadline_answers_are_refused_and_the_visit_grades_the_attempt
     learner, enrolment, rid = enrolled_learner(tenant, settings={"time_limit_min": 10})
     login(learner)
     url = start(client, enrolment, rid)
-    client.post(f"{url}/answers/q1", data=form({"q1": ["a"]}), headers=hx("saved-q1"))
+    client.post(f"{url}/answers/q1", data=form({"q1": ["a"]}), headers=htmx("saved-q1"))
     clock.advance(minutes=10, seconds=5)
-    ok = client.post(f"{url}/answers/q3", data=form({"q3": ["false"]}), headers=hx("saved-q3"))
+    ok = client.post(f"{url}/answers/q3", data=form({"q3": ["false"]}), headers=htmx("saved-q3"))
     assert ok.status_code == 200
     clock.advance(seconds=1)
-    late = client.post(f"{url}/answers/q4", data=form({"q4": ["x"]}), headers=hx("saved-q4"))
+    late = client.post(f"{url}/answers/q4", data=form({"q4": ["x"]}), headers=htmx("saved-q4"))
     assert late.status_code == 204 and late.headers["HX-Location"] == f"{url}/result"
     attempt = attempt_of(url)
     assert attempt.status is EvaluationStatus.GRADED and attempt.answers == {"q1": "a", "q3": False}

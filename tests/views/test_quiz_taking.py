@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import TenantFactory, UserFactory
+from tests.htmx import htmx
 from tests.quizdata import QUESTIONS, RIGHT, SECRETS, WRONG, enrolled_learner
 from webapp.extensions import db
 from webapp.models import (
@@ -22,10 +23,6 @@ from webapp.models import (
     Role,
 )
 from webapp.services import automated_evaluation as evaluation
-
-
-def hx(target):
-    return {"HX-Request": "true", "HX-Target": target}
 
 
 def form(answers):
@@ -80,7 +77,7 @@ def test_starting_twice_returns_the_same_attempt(client, setup):
     _, enrolment, rid = setup
     first = start(client, enrolment, rid)
     assert start(client, enrolment, rid) == first
-    htmx_start = client.post(start_url(enrolment, rid), headers={"HX-Request": "true"})
+    htmx_start = client.post(start_url(enrolment, rid), headers=htmx())
     assert htmx_start.status_code == 204 and htmx_start.headers["HX-Location"] == first
     assert db.session.scalar(sa.select(sa.func.count(Evaluation.id))) == 1
 
@@ -175,7 +172,7 @@ def test_the_attempt_page_and_its_fragment(client, tenant, login):
     assert "0 of 10 answered" in page and page.count("not answered") == 10
     assert 'hx-confirm="Submit your answers now?' in page and "data-confirm=" in page
     assert f'action="{url}/save"' in page and f'formaction="{url}/submit"' in page
-    fragment = client.get(f"{url}?page=2", headers=hx("attempt-page"))
+    fragment = client.get(f"{url}?page=2", headers=htmx("attempt-page"))
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<div id="attempt-page"')
@@ -183,7 +180,7 @@ def test_the_attempt_page_and_its_fragment(client, tenant, login):
     assert '<nav id="question-nav"' in html and 'hx-swap-oob="true"' in html
     assert "Vary" in fragment.headers and "HX-Target" in fragment.headers["Vary"]
     # A boosted navigation or another target gets the whole page.
-    assert "<html" in client.get(url, headers=hx("main")).get_data(as_text=True)
+    assert "<html" in client.get(url, headers=htmx("main")).get_data(as_text=True)
     # A page out of range is clamped.
     assert "Page 2 of 2" in client.get(f"{url}?page=99").get_data(as_text=True)
 
@@ -202,7 +199,7 @@ def test_an_answer_is_saved_at_once_and_marked_in_the_question_list(client, setu
     _, enrolment, rid = setup
     url = start(client, enrolment, rid)
     response = client.post(
-        f"{url}/answers/q2", data=form({"q2": ["", "a", "b"]}), headers=hx("saved-q2")
+        f"{url}/answers/q2", data=form({"q2": ["", "a", "b"]}), headers=htmx("saved-q2")
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Saved" in html
@@ -210,7 +207,7 @@ def test_an_answer_is_saved_at_once_and_marked_in_the_question_list(client, setu
     assert '<p id="answered-count" hx-swap-oob="true">1 of 5 answered</p>' in html
     assert attempt_of(url).answers == {"q2": ["a", "b"]}
     # Unticking every box clears the answer (the hidden empty value still arrives).
-    client.post(f"{url}/answers/q2", data=form({"q2": [""]}), headers=hx("saved-q2"))
+    client.post(f"{url}/answers/q2", data=form({"q2": [""]}), headers=htmx("saved-q2"))
     assert attempt_of(url).answers == {}
     # Without htmx the same endpoint redirects back to the question.
     plain = client.post(f"{url}/answers/q3", data=form({"q3": ["false"]}))
@@ -222,8 +219,10 @@ def test_an_answer_is_saved_at_once_and_marked_in_the_question_list(client, setu
 def test_a_malformed_answer_is_refused_next_to_the_question(client, setup):
     _, enrolment, rid = setup
     url = start(client, enrolment, rid)
-    client.post(f"{url}/answers/q5", data=form({"q5": ["12"]}), headers=hx("saved-q5"))
-    refused = client.post(f"{url}/answers/q5", data=form({"q5": ["lots"]}), headers=hx("saved-q5"))
+    client.post(f"{url}/answers/q5", data=form({"q5": ["12"]}), headers=htmx("saved-q5"))
+    refused = client.post(
+        f"{url}/answers/q5", data=form({"q5": ["lots"]}), headers=htmx("saved-q5")
+    )
     assert refused.status_code == 422
     assert "Enter a number, like 25 or 2.5." in refused.get_data(as_text=True)
     assert attempt_of(url).answers == {"q5": "12"}
@@ -269,7 +268,7 @@ def test_the_plain_form_saves_the_page_and_moves_between_pages(client, tenant, l
     page1 = client.get(back.headers["Location"]).get_data(as_text=True)
     assert 'value="zebra-assembly-point"' in page1 and "6 of 10 answered" in page1
     # With htmx the next page is loaded into the attempt-page element.
-    nav = client.post(f"{url}/save", data={"page": "1", "go": "2"}, headers=hx("attempt-page"))
+    nav = client.post(f"{url}/save", data={"page": "1", "go": "2"}, headers=htmx("attempt-page"))
     assert nav.status_code == 204
     assert json.loads(nav.headers["HX-Location"]) == {
         "path": f"{url}?page=2",
@@ -335,7 +334,7 @@ def test_saving_with_htmx_flashes_nothing(client, setup):
     _, enrolment, rid = setup
     url = start(client, enrolment, rid)
     saved = client.post(
-        f"{url}/save", data={"page": "1", "go": "1", **form(RIGHT)}, headers=hx("attempt-page")
+        f"{url}/save", data={"page": "1", "go": "1", **form(RIGHT)}, headers=htmx("attempt-page")
     )
     assert saved.status_code == 204 and attempt_of(url).answers["q1"] == "a"
     with client.session_transaction() as session:
@@ -352,7 +351,7 @@ def test_a_malformed_page_is_refused_whole_with_the_input_kept(client, setup):
     assert refused.status_code == 422 and "nothing was saved" in html
     assert "Choose one of the options." in html and "Enter a number" in html
     assert 'value="many"' in html and 'aria-invalid="true"' in html
-    fragment = client.post(f"{url}/save", data=data, headers=hx("attempt-page"))
+    fragment = client.post(f"{url}/save", data=data, headers=htmx("attempt-page"))
     assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
     assert attempt_of(url).answers == {}
 
@@ -365,7 +364,7 @@ def test_submitting_grades_once_and_shows_the_result(client, setup):
     url = start(client, enrolment, rid)
     first = client.post(f"{url}/submit", data={"confirmed": "1", **form(RIGHT)})
     assert first.status_code == 303 and first.headers["Location"] == f"{url}/result"
-    again = client.post(f"{url}/submit", data=form(WRONG), headers={"HX-Request": "true"})
+    again = client.post(f"{url}/submit", data=form(WRONG), headers=htmx())
     assert again.status_code == 204 and again.headers["HX-Location"] == f"{url}/result"
     assert db.session.scalar(sa.select(sa.func.count(EvaluationScoreVersion.id))) == 1
     attempt = attempt_of(url)
@@ -375,7 +374,7 @@ def test_submitting_grades_once_and_shows_the_result(client, setup):
     assert "Requirement met." in html
     # The attempt page of a submitted attempt leads to the result.
     assert client.get(url).headers["Location"] == f"{url}/result"
-    late = client.post(f"{url}/answers/q1", data=form({"q1": ["b"]}), headers=hx("saved-q1"))
+    late = client.post(f"{url}/answers/q1", data=form({"q1": ["b"]}), headers=htmx("saved-q1"))
     assert late.status_code == 204 and late.headers["HX-Location"] == f"{url}/result"
     assert attempt_of(url).answers["q1"] == "a"
     row = enrolment.progress[0]
@@ -486,23 +485,23 @@ def test_no_key_flag_or_explanation_reaches_the_browser_before_submission(
     keep(client.get(f"/certs/programs/{enrolment.path.slug}"))
     started = keep(client.post(start_url(enrolment, rid)))
     url = started.headers["Location"]
-    keep(client.post(start_url(enrolment, rid), headers={"HX-Request": "true"}))
+    keep(client.post(start_url(enrolment, rid), headers=htmx()))
     keep(client.get(url))
     keep(client.get(f"{url}?page=2"))
-    keep(client.get(f"{url}?page=2", headers=hx("attempt-page")))
+    keep(client.get(f"{url}?page=2", headers=htmx("attempt-page")))
     for qid, values in {**RIGHT, **{k + "b": v for k, v in WRONG.items()}}.items():
         keep(
             client.post(
-                f"{url}/answers/{qid}", data=form({qid: values}), headers=hx(f"saved-{qid}")
+                f"{url}/answers/{qid}", data=form({qid: values}), headers=htmx(f"saved-{qid}")
             )
         )
         keep(client.post(f"{url}/answers/{qid}", data=form({qid: values})))
-    keep(client.post(f"{url}/answers/q5", data=form({"q5": ["x"]}), headers=hx("saved-q5")))
+    keep(client.post(f"{url}/answers/q5", data=form({"q5": ["x"]}), headers=htmx("saved-q5")))
     keep(client.post(f"{url}/answers/q5", data=form({"q5": ["x"]})))
     keep(client.post(f"{url}/save", data={"page": "1", "go": "2", **form(RIGHT)}))
     keep(
         client.post(
-            f"{url}/save", data={"page": "1", **form({"q1": ["zz"]})}, headers=hx("attempt-page")
+            f"{url}/save", data={"page": "1", **form({"q1": ["zz"]})}, headers=htmx("attempt-page")
         )
     )
     keep(client.post(f"{url}/save", data={"page": "2", **form({"q1": ["zz"]})}))

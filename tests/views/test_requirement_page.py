@@ -5,6 +5,7 @@ computed for full pages."""
 import pytest
 
 from tests.factories import TenantFactory, UserFactory, evidence_path
+from tests.htmx import htmx
 from webapp.models import Role
 from webapp.services import certification_path_management as paths
 from webapp.services import navigation
@@ -29,7 +30,7 @@ def test_a_refused_submission_re_renders_the_panel_with_the_page_context(
     panel = client.post(
         f"{url}/evidence",
         data={"text": "x" * 10_001},
-        headers={"HX-Request": "true", "HX-Target": "evidence"},
+        headers=htmx("evidence"),
     )
     assert panel.status_code == 422
     html = panel.get_data(as_text=True)
@@ -47,7 +48,7 @@ def test_badge_counts_are_computed_for_full_pages_only(
     calls = []
     original = navigation.counts
     monkeypatch.setattr(navigation, "counts", lambda user: calls.append(user) or original(user))
-    client.get("/certs/reviews/", headers={"HX-Request": "true", "HX-Target": "review-queue"})
+    client.get("/certs/reviews/", headers=htmx("review-queue"))
     assert calls == []
     client.get("/certs/reviews/")
     assert len(calls) == 1

@@ -1,0 +1,85 @@
+"""Role gating, generated from the URL map so that a new route is covered without being
+listed: every admin route answers 403 to learners and mentors; the mentor's review area
+answers learners 403 (the queue) or 404 (a review: a learner holds none) and works for mentors
+and admins. Each route is asked for with the tenant's own rows (test_isolation asks with
+foreign ones)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import TenantFactory, UserFactory
+from tests.views.test_isolation import foreign_urls
+from webapp.models import Role
+
+ADMIN_PREFIX = "/certs/admin"
+MENTOR_PREFIX = "/certs/reviews"
+# What a working review route answers a mentor or admin asking with an empty form: the page,
+# the redirect after a write, or the form refused (422).
+WORKS = {200, 303, 422}
+
+
+def routes(app, prefix: str, own_urls: dict) -> list[tuple[str, str, str]]:
+    """(endpoint, method, URL) for every method of every rule under `prefix`; a parameterised
+    rule gets its URL from `own_urls` (test_isolation's table, built for the own tenant)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(prefix):
+            continue
+        target = own_urls[rule.endpoint] if rule.arguments else rule.rule
+        url = target[1] if isinstance(target, tuple) else target
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    assert found, prefix
+    return found
+
+
+def answers(client, app, prefix: str, own_urls: dict) -> dict[tuple[str, str], int]:
+    """(endpoint, method) -> status of an empty request to every route under `prefix`."""
+    statuses = {}
+    for endpoint, method, url in routes(app, prefix, own_urls):
+        with client.open(url, method=method) as response:  # closes a served file
+            statuses[endpoint, method] = response.status_code
+    return statuses
+
+
+@pytest.fixture
+def tenant(app):
+    return TenantFactory()
+
+
+@pytest.fixture
+def own_urls(tenant):
+    return foreign_urls(tenant)
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.MENTOR])
+def test_every_admin_route_answers_403_to_non_admins(client, login, app, tenant, own_urls, role):
+    login(UserFactory(tenant=tenant, role=role))
+    statuses = answers(client, app, ADMIN_PREFIX, own_urls)
+    assert {route: s for route, s in statuses.items() if s != 403} == {}
+
+
+def test_admins_open_the_admin_home(client, login, tenant):
+    login(UserFactory(tenant=tenant, role=Role.ADMIN))
+    assert client.get("/certs/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.MENTOR, Role.ADMIN])
+def test_every_review_route_is_for_mentors_and_admins(client, login, app, tenant, own_urls, role):
+    login(UserFactory(tenant=tenant, role=role))
+    statuses = answers(client, app, MENTOR_PREFIX, own_urls)
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+
+    def expected(endpoint: str) -> set[int]:
+        if role is not Role.LEARNER:
+            return WORKS
+        return {404} if rules[endpoint].arguments else {403}
+
+    assert {(e, m): s for (e, m), s in statuses.items() if s not in expected(e)} == {}
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.MENTOR, Role.ADMIN])
+def test_the_dashboard_is_for_every_role(client, login, role):
+    login(UserFactory(role=role))
+    assert client.get("/certs").status_code == 200
