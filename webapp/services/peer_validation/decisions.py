@@ -23,7 +23,7 @@ from webapp.models import (
     SubmissionStatus,
     User,
 )
-from webapp.services import audit, mail, notifications, orchestration
+from webapp.services import audit, notifications, orchestration
 from webapp.services.peer_validation.scope import in_scope, reviewers_of
 from webapp.urls import path_for
 
@@ -241,9 +241,9 @@ def _audit(
 
 def _tell(user: User, kind: str, title: str, body: str, path: str, *, dedupe_key: str) -> None:
     """In-app notification (relative link) and the same message by e-mail (absolute link)."""
-    note = notifications.notify(user, kind, title, body, path, dedupe_key=dedupe_key, email=False)
-    if note is not None:
-        mail.queue_email(user, title, f"{body}\n\n{urls.absolute(path)}")
+    notifications.notify(
+        user, kind, title, body, path, dedupe_key=dedupe_key, email_link=urls.absolute(path)
+    )
 
 
 def notify_reviewers(subject: Subject) -> int:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp import sqltools, urls
+from webapp.emails import render_email
 from webapp.extensions import db
 from webapp.models import (
     CertificateStatus,
@@ -31,10 +32,13 @@ from webapp.services.recertification.batches import (
 )
 
 
-def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: ExpiryReport) -> int:
+def _insert_notifications(
+    rows_query: sa.Select, email_body: sa.ColumnElement, as_of: datetime, report: ExpiryReport
+) -> int:
     """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key, kind,
     created_at) — one batch of at most BATCH_SIZE rows — skipping keys already sent, and queue
-    the matching e-mails. Returns how many were new."""
+    the matching e-mails with the body `email_body` (see _email_body). Returns how many were
+    new."""
     notifications = Notification.__table__
     inserted = list(
         db.session.scalars(
@@ -57,11 +61,27 @@ def _insert_notifications(rows_query: sa.Select, as_of: datetime, report: Expiry
         )
     )
     if inserted:
-        report.emails_queued += _queue_emails(inserted, as_of)
+        report.emails_queued += _queue_emails(inserted, email_body, as_of)
     return len(inserted)
 
 
-def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
+# Stands for the link while the template renders; SQL puts each notification's link there.
+_LINK = "\x00link\x00"
+
+
+def _email_body(kind: str, body: str) -> sa.ColumnElement:
+    """The e-mail body of a batch as an SQL expression: `email/<kind>.txt` rendered once in
+    Python with the batch's fixed `body`, each notification's own link concatenated in SQL."""
+    before, found, after = render_email(kind, body=body, link=_LINK).partition(_LINK)
+    text = sa.literal(before, sa.Text)
+    if not found:
+        return text
+    return text + sa.func.coalesce(Notification.__table__.c.link, "") + sa.literal(after, sa.Text)
+
+
+def _queue_emails(
+    notification_ids: list[int], email_body: sa.ColumnElement, as_of: datetime
+) -> int:
     notifications = Notification.__table__
     users = User.__table__
     outbox = OutboxEmail.__table__
@@ -83,7 +103,7 @@ def _queue_emails(notification_ids: list[int], as_of: datetime) -> int:
                 notifications.c.user_id,
                 users.c.email,
                 notifications.c.title,
-                notifications.c.body,
+                email_body,
                 sa.literal(EmailStatus.PENDING.value),
                 sa.literal(0),
                 sa.literal(as_of, type_=outbox.c.created_at.type),
@@ -105,20 +125,21 @@ def _notify_renewals(
     enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
 ) -> None:
     link = urls.public_url("programs.detail", slug=path.slug)
+    body = (
+        f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
+        "been opened for you."
+    )
     rows = sa.select(
         ENROLMENTS.c.tenant_id,
         ENROLMENTS.c.user_id,
         sa.literal(f"Time to renew: {path.name}"),
-        sa.literal(
-            f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
-            "been opened for you."
-        ),
+        sa.literal(body),
         sa.literal(link),
         sa.literal("renewal-") + sa.cast(ENROLMENTS.c.id, sa.String),
         sa.literal("renewal_opened"),
         sa.literal(as_of, type_=ENROLMENTS.c.started_at.type),
     ).where(ENROLMENTS.c.id.in_(enrolment_ids))
-    _insert_notifications(rows, as_of, report)
+    _insert_notifications(rows, _email_body("renewal_opened", body), as_of, report)
 
 
 def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
@@ -168,27 +189,33 @@ def send_reminders(
             CERTS.c.expires_at <= as_of + timedelta(days=offset),
             report.scope(),
         )
+        body = f"It expires within {offset} days. Renew it from the CertifiKation Center."
         rows = functools.partial(
             _notice_rows,
             title="Your certificate expires soon: ",
-            body=f"It expires within {offset} days. Renew it from the CertifiKation Center.",
+            body=body,
             key_suffix=f"reminder-{offset}",
             as_of=as_of,
         )
+        email_body = _email_body("certificate_expiring", body)
         sent += _batched(
             band,
             BY_EXPIRY,
-            lambda ids, rows=rows: _insert_notifications(rows(ids), as_of, report),
+            lambda ids, rows=rows, email_body=email_body: _insert_notifications(
+                rows(ids), email_body, as_of, report
+            ),
             report,
             "certificate",
         )
+    expired_body = "Enrol again to renew it."
     expired_rows = functools.partial(
         _notice_rows,
         title="Your certificate has expired: ",
-        body="Enrol again to renew it.",
+        body=expired_body,
         key_suffix="expired",
         as_of=as_of,
     )
+    expired_email = _email_body("certificate_expired", expired_body)
     # One walk per status, so that each is a range of the (status, expires_at, id) index.
     for status in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
         lapsed = sa.select(*BY_EXPIRY).where(
@@ -200,7 +227,7 @@ def send_reminders(
         sent += _batched(
             lapsed,
             BY_EXPIRY,
-            lambda ids: _insert_notifications(expired_rows(ids), as_of, report),
+            lambda ids: _insert_notifications(expired_rows(ids), expired_email, as_of, report),
             report,
             "certificate",
         )
