@@ -1,14 +1,11 @@
-"""Helpers shared by views: domain problems onto form fields, uploaded image checks."""
+"""Helpers shared by views: domain problems onto form fields, select choices."""
 
 from __future__ import annotations
 
-import filetype
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from webapp.errors import DomainError, ValidationFailed
-
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}
 
 
 def apply_problems(form: FlaskForm, error: DomainError) -> None:
@@ -28,16 +25,6 @@ def apply_problems(form: FlaskForm, error: DomainError) -> None:
     if not error.problems:
         general.append(error.message)
     form.general_errors = general
-
-
-def sniff_image(data: bytes, max_bytes: int) -> tuple[str | None, str | None]:
-    """(extension, problem): the image type found in the content, or why it is refused."""
-    if len(data) > max_bytes:
-        return None, f"The image is larger than {max_bytes // 1024} KB."
-    kind = filetype.guess(data)
-    if kind is None or kind.extension not in IMAGE_TYPES:
-        return None, "Upload a PNG, JPEG or GIF image."
-    return kind.extension, None
 
 
 def choices(pairs) -> list:

@@ -1,6 +1,7 @@
 """The programme editor: forms, in-place requirement editing with htmx, publishing, enrolment."""
 
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from tests.factories import (
     published_path,
 )
 from tests.htmx import htmx
+from webapp.admin import programmes
 from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
@@ -722,3 +724,27 @@ def test_archive_page_is_truthful_about_people_enrolled(client, login, admin):
         )
     )
     assert progress is ProgressStatus.MET
+
+
+def test_a_badge_of_a_refused_save_leaves_no_stored_file(app, admin_client, admin, monkeypatch):
+    # The badge is written with the transaction: when the save fails after the upload and the
+    # transaction rolls back, the file is removed again.
+    badges = Path(app.config["STORAGE_PATH"]) / "badges"
+    before = set(badges.rglob("*")) if badges.exists() else set()
+
+    def refuse(path, key):
+        assert (badges.parent / key).is_file()  # written during the transaction
+        raise RuntimeError("the save is refused")
+
+    monkeypatch.setattr(programmes.paths, "set_badge", refuse)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with pytest.raises(RuntimeError, match="the save is refused"):
+        admin_client.post(
+            "/certs/admin/programs/new",
+            data={**form(), "badge": (io.BytesIO(png), "b.png")},
+            content_type="multipart/form-data",
+        )
+    db.session.rollback()
+    after = set(badges.rglob("*")) if badges.exists() else set()
+    assert {p for p in after - before if p.is_file()} == set()
+    assert count_paths() == 0

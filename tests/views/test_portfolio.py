@@ -20,6 +20,7 @@ from webapp.models import (
     SubmissionStatus,
 )
 from webapp.services import certificates, skills_portfolio
+from webapp.storage import get_storage
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_removing_items_but_never_certificates(client, login, learner):
     key = artifact.file_key
     login(learner)
     assert client.post(f"/certs/portfolio/items/{artifact.id}/remove").status_code == 303
-    assert not skills_portfolio.get_storage().exists(key)
+    assert not get_storage().exists(key)
     cert_item = items(learner)[0]
     assert cert_item.certificate_id == certificate.id
     client.post(f"/certs/portfolio/items/{cert_item.id}/remove")

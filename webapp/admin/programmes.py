@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp import htmx
+from webapp import htmx, uploads
 from webapp.access import tenant_get_or_404, tenant_id, tenant_select
 from webapp.admin.blueprint import bp
 from webapp.admin.programme_forms import (
@@ -17,7 +17,7 @@ from webapp.admin.programme_forms import (
 )
 from webapp.errors import Conflict, DomainError, ValidationFailed
 from webapp.extensions import db
-from webapp.formtools import apply_problems, choices, sniff_image
+from webapp.formtools import apply_problems, choices
 from webapp.models import (
     CertificationPath,
     OrgUnit,
@@ -28,7 +28,6 @@ from webapp.models import (
     User,
 )
 from webapp.services import certification_path_management as paths
-from webapp.storage import get_storage
 
 STATUSES = [s.value for s in PathStatus]
 SETTINGS_TARGET = "requirement-settings"  # the add form's kind settings, swapped by htmx
@@ -88,14 +87,12 @@ def _save_badge(form: ProgrammeForm, path: CertificationPath) -> bool:
     if not upload or not getattr(upload, "filename", ""):
         return True
     data = upload.read()
-    extension, problem = sniff_image(data, 1024 * 1024)
+    extension, problem = uploads.check_image(data, uploads.MB)
     if problem:
         form.badge.errors = [problem]
         return False
-    storage = get_storage()
-    key = storage.new_key("badges", extension)
-    storage.save(key, data)
-    paths.set_badge(path, key)
+    # Written with the transaction: a save that is refused or rolled back leaves no file.
+    paths.set_badge(path, uploads.store(db.session(), "badges", extension, data))
     return True
 
 

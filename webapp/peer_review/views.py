@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from webapp import htmx, requirement_page
+from webapp import htmx, requirement_page, uploads
 from webapp.access import first_or_404, mentor_required, tenant_get_or_404, tenant_select
 from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
@@ -179,7 +179,7 @@ def _own_evidence_requirement(slug: str, requirement_id: int):
 
 def _uploads(files) -> list[tuple[str, bytes]]:
     """(name, bytes) of the chosen files, each read to one byte past the per-file limit."""
-    limit = current_app.config["UPLOAD_MAX_FILE_MB"] * reviews.MB + 1
+    limit = current_app.config["UPLOAD_MAX_FILE_MB"] * uploads.MB + 1
     return [(f.filename, f.read(limit)) for f in files or [] if f and f.filename]
 
 

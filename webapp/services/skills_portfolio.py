@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import filetype
 import sqlalchemy as sa
-from flask import current_app
 
-from webapp import clock
+from webapp import clock, uploads
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -31,19 +29,9 @@ from webapp.models import (
     Tenant,
     User,
 )
-from webapp.storage import get_storage
 
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINK_RE = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "gif": "image/gif",
-    "txt": "text/plain",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 # --- The portfolio and its items ------------------------------------------------------------
@@ -226,34 +214,6 @@ def add_evidence(portfolio: Portfolio, submission_id: int) -> PortfolioItem:
     return item
 
 
-def check_upload(filename: str, data: bytes) -> tuple[str | None, str | None]:
-    """(extension, problem) of an uploaded artifact file: size limit, allowed type, and the
-    content must really be of that type (sniffed, not trusted from the name)."""
-    max_bytes = current_app.config["UPLOAD_MAX_FILE_MB"] * 1024 * 1024
-    if len(data) > max_bytes:
-        return None, f"The file is larger than {current_app.config['UPLOAD_MAX_FILE_MB']} MB."
-    if not data:
-        return None, "The file is empty."
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    extension = "jpg" if extension == "jpeg" else extension
-    allowed = current_app.config["UPLOAD_ALLOWED_TYPES"]
-    if extension not in allowed or extension not in CONTENT_TYPES:
-        return None, "Upload a file of one of these types: " + ", ".join(allowed) + "."
-    if extension == "txt":
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None, "A text file must be UTF-8 text."
-        return (None, "A text file must be UTF-8 text.") if "\x00" in text else ("txt", None)
-    kind = filetype.guess(data)
-    found = kind.extension if kind else None
-    found = "jpg" if found == "jpeg" else found
-    # Office files are zip archives; older filetype versions only say "zip".
-    if found != extension and not (extension in ("docx", "xlsx") and found == "zip"):
-        return None, f"The file's content is not {extension.upper()}."
-    return extension, None
-
-
 def add_artifact(
     portfolio: Portfolio,
     title: str,
@@ -279,7 +239,7 @@ def add_artifact(
         problems["link"] = ["Enter a web address starting with http:// or https://."]
     extension = None
     if upload is not None:
-        extension, problem = check_upload(*upload)
+        extension, problem = uploads.check_artifact(*upload)
         if problem:
             problems["file"] = [problem]
     if not link and upload is None and "link" not in problems:
@@ -288,10 +248,8 @@ def add_artifact(
         raise ValidationFailed("Please correct the marked fields.", problems)
     file_key = file_name = None
     if upload is not None:
-        storage = get_storage()
-        file_key = storage.new_key("portfolio", extension or "")
-        storage.save(file_key, upload[1])
-        file_name = _safe_file_name(upload[0])
+        file_key = uploads.store(db.session(), "portfolio", extension or "", upload[1])
+        file_name = uploads.clean_download_name(upload[0])
     item = PortfolioItem(
         tenant_id=portfolio.tenant_id,
         portfolio_id=portfolio.id,
@@ -307,14 +265,6 @@ def add_artifact(
     _touch(portfolio)
     db.session.flush()
     return item
-
-
-def _safe_file_name(name: str) -> str:
-    """The uploaded name without directories or control characters (shown and used as the
-    download name, never as a path)."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"')
-    return cleaned[:255] or "file"
 
 
 def item_of(portfolio: Portfolio, item_id: Any) -> PortfolioItem:
@@ -471,4 +421,4 @@ def public_file(portfolio: Portfolio, item_id: Any) -> PortfolioItem:
 def content_type(item: PortfolioItem) -> str:
     """The MIME type of an item's stored file (from the sniffed extension of its key)."""
     extension = (item.file_key or "").rsplit(".", 1)[-1]
-    return CONTENT_TYPES.get(extension, "application/octet-stream")
+    return uploads.content_type_of(extension)

@@ -1,21 +1,19 @@
 """Peer validation: learners' evidence and mentors' decisions on it and on quiz attempts that
 need a mentor's validation.
 
-The service owns evidence submissions with their files (checked by size and by content,
-submitted, withdrawn: `evidence`); mentor scope (`scope`): a mentor decides within their
-tenant and, when they belong to an org unit, on the learners of that unit's subtree, and
-out-of-scope subjects answer NotFound, exactly like missing ones; the review queue (`queue`);
-one final decision per subject, reached by one rejection or N distinct approvals, with the
-notifications to reviewers and learners (`decisions`): the unique constraints on (subject,
-mentor), a row lock on the subject and a conditional status update leave exactly one outcome
-however many mentors decide at the same moment; and the review page's read models
-(`review_page`). Every function flushes and never commits.
+The service owns evidence submissions with their files (checked by size and by content in
+`webapp.uploads`, submitted, withdrawn: `evidence`); mentor scope (`scope`): a mentor
+decides within their tenant and, when they belong to an org unit, on the learners of that
+unit's subtree, and out-of-scope subjects answer NotFound, exactly like missing ones; the
+review queue (`queue`); one final decision per subject, reached by one rejection or N
+distinct approvals, with the notifications to reviewers and learners (`decisions`): the
+unique constraints on (subject, mentor), a row lock on the subject and a conditional status
+update leave exactly one outcome however many mentors decide at the same moment; and the
+review page's read models (`review_page`). Every function flushes and never commits.
 """
 
 from webapp.services.peer_validation.decisions import Outcome, Subject, decide, notify_reviewers
 from webapp.services.peer_validation.evidence import (
-    MB,
-    check_files,
     learner_submissions,
     progress_row,
     submit_evidence,
@@ -32,13 +30,11 @@ from webapp.services.peer_validation.scope import (
 )
 
 __all__ = [
-    "MB",
     "Outcome",
     "QueueItem",
     "QueuePage",
     "Review",
     "Subject",
-    "check_files",
     "decide",
     "downloadable_file",
     "in_scope",

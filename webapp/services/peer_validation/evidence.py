@@ -1,14 +1,11 @@
-"""Learners' evidence: checking uploaded files by content, submitting evidence for a
+"""Learners' evidence (files checked and stored through webapp.uploads): submitting evidence for a
 requirement, withdrawing a pending submission, and the learner's own submissions."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
-import filetype
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -29,24 +26,10 @@ from webapp.models import (
 )
 from webapp.services import orchestration
 from webapp.services.peer_validation.decisions import notify_reviewers
-from webapp.storage import get_storage, save_in_transaction
+from webapp.uploads import CheckedFile, check_files, store
 
-MB = 1024 * 1024
-MAX_FILES = 10
 MAX_TEXT = 10_000
 LINK_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
-# File name extensions that name the same type as filetype's canonical extension.
-EXTENSION_ALIASES = {"jpeg": "jpg", "jpe": "jpg", "tiff": "tif"}
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    """An upload that passed the checks: cleaned name, type found in its content, bytes."""
-
-    name: str
-    extension: str
-    content_type: str
-    data: bytes
 
 
 def accepted_types(definition: dict[str, Any]) -> list[str]:
@@ -54,85 +37,6 @@ def accepted_types(definition: dict[str, Any]) -> list[str]:
     allowed = list(current_app.config["UPLOAD_ALLOWED_TYPES"])
     own = definition.get("settings", {}).get("accepted_types") or allowed
     return [t for t in own if t in allowed]
-
-
-def clean_file_name(name: str) -> str:
-    """The original name without directories or control characters, at most 255 long."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
-    if len(base) > 255:
-        stem, dot, ext = base.rpartition(".")
-        base = f"{stem[: 250 - len(ext)]}.{ext}" if dot and len(ext) <= 8 else base[:255]
-    return base
-
-
-def _is_utf8_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff(name: str, data: bytes) -> tuple[str | None, str | None]:
-    """(extension, mime type) found in the content; plain text (no magic number) only for a
-    .txt name whose bytes are UTF-8 without NUL."""
-    kind = filetype.guess(data)
-    if kind is not None:
-        return kind.extension, kind.mime
-    if name.lower().endswith(".txt") and _is_utf8_text(data):
-        return "txt", "text/plain"
-    return None, None
-
-
-def check_files(files: list[tuple[str, bytes]], accepted: list[str]) -> list[CheckedFile]:
-    """Check uploads against the size limits and the accepted types, by content (the name's
-    extension must agree with it). Raises ValidationFailed (problems under "files")."""
-    max_file = current_app.config["UPLOAD_MAX_FILE_MB"] * MB
-    max_total = current_app.config["UPLOAD_MAX_SUBMISSION_MB"] * MB
-    accepted_label = ", ".join(t.upper() for t in accepted)
-    problems: list[str] = []
-    checked: list[CheckedFile] = []
-    if len(files) > MAX_FILES:
-        problems.append(f"Attach at most {MAX_FILES} files.")
-    for raw_name, data in files:
-        name = clean_file_name(raw_name) or "file"
-        if not data:
-            problems.append(f"“{name}” is empty.")
-            continue
-        if len(data) > max_file:
-            problems.append(
-                f"“{name}” is larger than {current_app.config['UPLOAD_MAX_FILE_MB']} MB."
-            )
-            continue
-        extension, mime = _sniff(name, data)
-        claimed = name.rpartition(".")[2].lower() if "." in name else None
-        claimed = EXTENSION_ALIASES.get(claimed, claimed) if claimed else None
-        if extension is None:
-            problems.append(
-                f"“{name}” is not a file type we recognise. Accepted: {accepted_label}."
-            )
-        elif extension not in accepted:
-            problems.append(
-                f"“{name}” contains {extension.upper()}, which is not accepted here. "
-                f"Accepted: {accepted_label}."
-            )
-        elif claimed is not None and claimed != extension:
-            problems.append(
-                f"“{name}” is named like a {claimed.upper()} file but contains {extension.upper()}."
-            )
-        else:
-            checked.append(CheckedFile(name, extension, mime or "application/octet-stream", data))
-    if len(files) > 1 and sum(len(data) for _, data in files) > max_total:
-        problems.append(
-            "The files together are larger than "
-            f"{current_app.config['UPLOAD_MAX_SUBMISSION_MB']} MB."
-        )
-    if problems:
-        raise ValidationFailed("Some files cannot be accepted.", {"files": problems})
-    return checked
 
 
 def _evidence_requirement(enrolment: Enrolment, requirement_id: int) -> dict[str, Any]:
@@ -208,10 +112,9 @@ def submit_evidence(
 
 
 def _store_files(submission: EvidenceSubmission, checked: list[CheckedFile]) -> None:
-    storage = get_storage()
     session = db.session()
     for upload in checked:
-        key = storage.new_key("evidence", upload.extension)
+        key = store(session, "evidence", upload.extension, upload.data)
         db.session.add(
             EvidenceFile(
                 tenant_id=submission.tenant_id,
@@ -223,7 +126,6 @@ def _store_files(submission: EvidenceSubmission, checked: list[CheckedFile]) -> 
             )
         )
         db.session.flush()
-        save_in_transaction(session, key, upload.data)
 
 
 def progress_row(enrolment_id: int, requirement_id: int) -> RequirementProgress | None:
