@@ -8,6 +8,8 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
+from tests import quizdata
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
@@ -27,6 +29,9 @@ from webapp.models import (
     Tenant,
     User,
 )
+from webapp.services import certificates, orchestration
+from webapp.services import certification_path_management as paths
+from webapp.services.automated_evaluation import DEFAULT_SETTINGS
 
 # One cheap hash for every factory user (the real cost factor is for real passwords).
 _PASSWORD_HASH = generate_password_hash("correct horse battery staple", method="pbkdf2:sha256:1000")
@@ -102,18 +107,7 @@ class QuizFactory(Base):
     tenant = factory.SubFactory(TenantFactory)
     tenant_id = factory.SelfAttribute("tenant.id")
     title = factory.Sequence(lambda n: f"Quiz {n}")
-    questions = factory.LazyFunction(
-        lambda: [
-            {
-                "id": "q1",
-                "type": "true_false",
-                "prompt": "Water is wet.",
-                "points": 1,
-                "correct": True,
-                "explanation": "It is.",
-            },
-        ]
-    )
+    questions = factory.LazyFunction(quizdata.default_questions)
     settings = factory.LazyFunction(dict)
 
 
@@ -147,7 +141,6 @@ class RequirementFactory(Base):
 
 def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> CertificationPath:
     """A published programme with `requirements` content requirements (version 1.0)."""
-    from webapp.services import certification_path_management as paths
 
     path = PathFactory(tenant=tenant, **kwargs)
     for _ in range(requirements):
@@ -160,8 +153,6 @@ def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> Certif
 def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **path_kwargs):
     """A certificate issued the real way: a published one-requirement programme, enrolment,
     content marked complete (orchestration issues it in the same transaction)."""
-    from webapp.services import certificates, orchestration
-    from webapp.services import certification_path_management as paths
 
     tenant = tenant or (user.tenant if user is not None else TenantFactory())
     user = user or UserFactory(tenant=tenant)
@@ -181,7 +172,6 @@ def evidence_path(
     **kwargs,
 ) -> CertificationPath:
     """A published programme whose first requirement is evidence, then content requirements."""
-    from webapp.services import certification_path_management as paths
 
     path = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
@@ -203,7 +193,6 @@ def evidence_path(
 
 def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
     """A published programme: a quiz needing a mentor's validation, then a content requirement."""
-    from webapp.services import certification_path_management as paths
 
     version = QuizVersionFactory(quiz=QuizFactory(tenant=tenant))
     path = PathFactory(tenant=tenant, **kwargs)
@@ -223,8 +212,6 @@ def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
 def awaiting_evaluation(enrolment: Enrolment, requirement_id: int, **kwargs) -> Evaluation:
     """A submitted, passing attempt waiting for a mentor, recorded in the ledger as the quiz
     flow records it (the attempt counted, the requirement awaiting validation)."""
-    from webapp import clock
-    from webapp.services import orchestration
 
     definition = orchestration.snapshot_requirement(enrolment, requirement_id)
     version = db.session.get(QuizVersion, definition["quiz_version_id"])
@@ -268,8 +255,6 @@ def quiz_path(
 ) -> CertificationPath:
     """A published programme: a quiz requirement (its quiz published as version 1 with
     `questions` and `settings` over the defaults), then `content_requirements` content ones."""
-    from webapp.services import certification_path_management as paths
-    from webapp.services.automated_evaluation import DEFAULT_SETTINGS
 
     quiz_kwargs = {"questions": questions} if questions is not None else {}
     quiz = QuizFactory(
@@ -290,3 +275,18 @@ def quiz_path(
     db.session.expire(path, ["requirements"])
     paths.publish_path(path, None)
     return path
+
+
+def enrolled_learner(tenant: Tenant, *, questions: list[dict] | None = None, **quiz_kwargs):
+    """(learner, enrolment, quiz requirement id) in a fresh `quiz_path` of `tenant` whose quiz
+    has `questions` (by default the canonical set of tests/quizdata.py)."""
+
+    path = quiz_path(tenant, questions=questions or quizdata.canonical(), **quiz_kwargs)
+    learner = UserFactory(tenant=tenant)
+    enrolment, _ = paths.enrol(learner, path)
+    requirement_id = next(
+        r["requirement_id"]
+        for r in enrolment.program_snapshot["requirements"]
+        if r["kind"] == "quiz"
+    )
+    return learner, enrolment, requirement_id

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests import quizdata
 from tests.conftest import TEST_PASSWORD
 from tests.factories import TenantFactory, UserFactory, quiz_path
 from webapp.extensions import db
@@ -15,27 +16,8 @@ from webapp.services import certification_path_management as paths
 pytestmark = pytest.mark.e2e
 
 QUESTIONS = [
-    {
-        "id": "q1",
-        "type": "single",
-        "prompt": "What do you do first when you discover a fire?",
-        "points": 1,
-        "options": [
-            {"id": "a", "text": "Raise the alarm"},
-            {"id": "b", "text": "Collect your belongings"},
-            {"id": "c", "text": "Open the windows"},
-        ],
-        "correct": ["a"],
-        "explanation": "Raising the alarm warns everyone.",
-    },
-    {
-        "id": "q2",
-        "type": "true_false",
-        "prompt": "A fire door may be wedged open.",
-        "points": 1,
-        "correct": False,
-        "explanation": "Fire doors stop smoke.",
-    },
+    quizdata.single(explanation="Raising the alarm warns everyone."),
+    quizdata.true_false(id="q2", explanation="Fire doors stop smoke."),
 ]
 
 

@@ -17,6 +17,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.quizdata import EDITOR_INPUT
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.models import (
@@ -440,14 +441,7 @@ def test_quiz_keys_that_are_not_plain_names_are_quoted_in_paths(globex):
 def editor_quiz(tenant, admin):
     """A quiz built through the quiz editor, one question of every type."""
     quiz = automated_evaluation.create_quiz(tenant.id, admin, title="Editor quiz")
-    options = [{"text": "Yes", "correct": True}, {"text": "No"}, {"text": "Maybe"}]
-    for data in (
-        {"type": "single", "prompt": "Pick one", "points": 1, "options": options},
-        {"type": "multiple", "prompt": "Pick", "points": "1.5", "options": options},
-        {"type": "true_false", "prompt": "True?", "points": 1, "correct": True},
-        {"type": "short_text", "prompt": "Say", "points": 2, "accepted": ["PPE", "ppe "]},
-        {"type": "numeric", "prompt": "How many?", "value": "9.81", "tolerance": "0.01"},
-    ):
+    for data in EDITOR_INPUT.values():
         automated_evaluation.add_question(quiz, admin, data)
     return quiz
 

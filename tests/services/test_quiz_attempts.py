@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory
-from tests.quizdata import QUESTIONS, RIGHT, WRONG, enrolled_learner
+from tests import quizdata
+from tests.factories import TenantFactory, UserFactory, enrolled_learner
+from tests.quizdata import QUESTIONS, RIGHT, WRONG
 from webapp import outbox
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.extensions import db
@@ -243,8 +244,8 @@ def test_partial_credit_below_the_pass_mark_fails_with_the_exact_percentage(tena
 )
 def test_the_pass_mark_is_decided_exactly(tenant, points, passes, shown):
     questions = [
-        {**QUESTIONS[2], "id": "a", "points": points[0]},
-        {**QUESTIONS[2], "id": "b", "points": points[1]},
+        quizdata.true_false(id="a", points=points[0]),
+        quizdata.true_false(id="b", points=points[1]),
     ]
     learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
     attempt = take(learner, enrolment, rid, {"a": ["false"], "b": ["true"]})

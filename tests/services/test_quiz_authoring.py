@@ -6,63 +6,21 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests import quizdata
 from tests.factories import TenantFactory, UserFactory
+from tests.quizdata import EDITOR_INPUT
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.models import AuditEvent, QuizStatus, QuizVersion, Role
 from webapp.services import automated_evaluation as evaluation
 from webapp.services import demo, grading
 
-VALID_INPUT = {
-    "single": {
-        "type": "single",
-        "prompt": "What do you do first when you discover a fire?",
-        "points": "2",
-        "explanation": "Raising the alarm warns everyone.",
-        "options": [
-            {"text": "Raise the alarm", "correct": True},
-            {"text": "Open the windows"},
-            {"text": "", "correct": False},
-        ],
-    },
-    "multiple": {
-        "type": "multiple",
-        "prompt": "Which of these are protective equipment?",
-        "points": "1.5",
-        "scoring": "partial",
-        "options": [
-            {"text": "Goggles", "correct": True},
-            {"text": "Hard hat", "correct": True},
-            {"text": "Coffee mug"},
-        ],
-    },
-    "true_false": {
-        "type": "true_false",
-        "prompt": "A fire door may be wedged open.",
-        "points": 1,
-        "correct": False,
-    },
-    "short_text": {
-        "type": "short_text",
-        "prompt": "What does PPE stand for?",
-        "points": "1",
-        "accepted": ["Personal protective equipment", "", "personal  PROTECTIVE equipment", "PPE"],
-    },
-    "numeric": {
-        "type": "numeric",
-        "prompt": "At most how many kilograms should one person lift alone?",
-        "points": "3",
-        "value": "25",
-        "tolerance": "0.5",
-    },
-}
-
 WITHOUT_KEY = {
-    "single": {**VALID_INPUT["single"], "options": [{"text": "A"}, {"text": "B"}]},
-    "multiple": {**VALID_INPUT["multiple"], "options": [{"text": "A"}, {"text": "B"}]},
-    "true_false": {**VALID_INPUT["true_false"], "correct": None},
-    "short_text": {**VALID_INPUT["short_text"], "accepted": ["", "  "]},
-    "numeric": {**VALID_INPUT["numeric"], "value": ""},
+    "single": {**EDITOR_INPUT["single"], "options": [{"text": "A"}, {"text": "B"}]},
+    "multiple": {**EDITOR_INPUT["multiple"], "options": [{"text": "A"}, {"text": "B"}]},
+    "true_false": {**EDITOR_INPUT["true_false"], "correct": None},
+    "short_text": {**EDITOR_INPUT["short_text"], "accepted": ["", "  "]},
+    "numeric": {**EDITOR_INPUT["numeric"], "value": ""},
 }
 
 
@@ -105,9 +63,9 @@ def test_update_quiz_changes_title_and_description(quiz, admin):
     assert quiz.description == "Basics."
 
 
-@pytest.mark.parametrize("kind", list(VALID_INPUT))
+@pytest.mark.parametrize("kind", list(EDITOR_INPUT))
 def test_every_question_type_is_added_in_the_stored_format(quiz, admin, kind):
-    question = evaluation.add_question(quiz, admin, VALID_INPUT[kind])
+    question = evaluation.add_question(quiz, admin, EDITOR_INPUT[kind])
     assert re.fullmatch(r"[0-9a-f]{8}", question["id"])
     assert quiz.questions == [question]
     assert question["type"] == kind
@@ -117,32 +75,32 @@ def test_every_question_type_is_added_in_the_stored_format(quiz, admin, kind):
 
 
 def test_choice_questions_store_options_and_keys(quiz, admin):
-    single = evaluation.add_question(quiz, admin, VALID_INPUT["single"])
+    single = evaluation.add_question(quiz, admin, EDITOR_INPUT["single"])
     assert [o["text"] for o in single["options"]] == ["Raise the alarm", "Open the windows"]
     assert single["correct"] == [single["options"][0]["id"]]
     assert single["points"] == 2
-    multiple = evaluation.add_question(quiz, admin, VALID_INPUT["multiple"])
+    multiple = evaluation.add_question(quiz, admin, EDITOR_INPUT["multiple"])
     assert multiple["scoring"] == "partial"
     assert multiple["points"] == "1.5"
     assert multiple["correct"] == [o["id"] for o in multiple["options"][:2]]
 
 
 def test_short_text_answers_are_trimmed_and_deduplicated(quiz, admin):
-    question = evaluation.add_question(quiz, admin, VALID_INPUT["short_text"])
+    question = evaluation.add_question(quiz, admin, EDITOR_INPUT["short_text"])
     assert question["accepted"] == ["Personal protective equipment", "PPE"]
 
 
 def test_numeric_and_true_false_keys(quiz, admin):
-    numeric = evaluation.add_question(quiz, admin, VALID_INPUT["numeric"])
+    numeric = evaluation.add_question(quiz, admin, EDITOR_INPUT["numeric"])
     assert (numeric["value"], numeric["tolerance"]) == ("25", "0.5")
-    true_false = evaluation.add_question(quiz, admin, VALID_INPUT["true_false"])
+    true_false = evaluation.add_question(quiz, admin, EDITOR_INPUT["true_false"])
     assert true_false["correct"] is False
 
 
-@pytest.mark.parametrize("kind", list(VALID_INPUT))
+@pytest.mark.parametrize("kind", list(EDITOR_INPUT))
 def test_every_question_type_is_edited_keeping_its_id(quiz, admin, kind):
-    added = evaluation.add_question(quiz, admin, VALID_INPUT[kind])
-    data = {**VALID_INPUT[kind], "prompt": "Reworded?", "type": "numeric"}
+    added = evaluation.add_question(quiz, admin, EDITOR_INPUT[kind])
+    data = {**EDITOR_INPUT[kind], "prompt": "Reworded?", "type": "numeric"}
     updated = evaluation.update_question(quiz, admin, added["id"], data)
     assert updated["id"] == added["id"]
     assert updated["type"] == kind  # the type of a question never changes
@@ -151,14 +109,14 @@ def test_every_question_type_is_edited_keeping_its_id(quiz, admin, kind):
 
 
 def test_editing_options_keeps_the_ids_of_kept_options(quiz, admin):
-    added = evaluation.add_question(quiz, admin, VALID_INPUT["single"])
+    added = evaluation.add_question(quiz, admin, EDITOR_INPUT["single"])
     first, second = added["options"]
     updated = evaluation.update_question(
         quiz,
         admin,
         added["id"],
         {
-            **VALID_INPUT["single"],
+            **EDITOR_INPUT["single"],
             "options": [
                 {"id": second["id"], "text": "Open the windows wide", "correct": True},
                 {"id": "forged", "text": "Call a friend"},
@@ -174,7 +132,9 @@ def test_editing_options_keeps_the_ids_of_kept_options(quiz, admin):
 
 
 def test_question_ids_are_unique_within_the_quiz(quiz, admin):
-    ids = {evaluation.add_question(quiz, admin, VALID_INPUT["true_false"])["id"] for _ in range(20)}
+    ids = {
+        evaluation.add_question(quiz, admin, EDITOR_INPUT["true_false"])["id"] for _ in range(20)
+    }
     assert len(ids) == 20
 
 
@@ -182,41 +142,41 @@ def test_question_ids_are_unique_within_the_quiz(quiz, admin):
     ("data", "field"),
     [
         ({"type": "essay", "prompt": "Why?"}, "type"),
-        ({**VALID_INPUT["single"], "prompt": "  "}, "prompt"),
-        ({**VALID_INPUT["single"], "points": "0"}, "points"),
-        ({**VALID_INPUT["single"], "points": "-1"}, "points"),
-        ({**VALID_INPUT["single"], "points": "many"}, "points"),
-        ({**VALID_INPUT["single"], "points": "1.255"}, "points"),
-        ({**VALID_INPUT["single"], "points": "1001"}, "points"),
-        ({**VALID_INPUT["single"], "options": [{"text": "Only", "correct": True}]}, "options"),
+        ({**EDITOR_INPUT["single"], "prompt": "  "}, "prompt"),
+        ({**EDITOR_INPUT["single"], "points": "0"}, "points"),
+        ({**EDITOR_INPUT["single"], "points": "-1"}, "points"),
+        ({**EDITOR_INPUT["single"], "points": "many"}, "points"),
+        ({**EDITOR_INPUT["single"], "points": "1.255"}, "points"),
+        ({**EDITOR_INPUT["single"], "points": "1001"}, "points"),
+        ({**EDITOR_INPUT["single"], "options": [{"text": "Only", "correct": True}]}, "options"),
         (
             {
-                **VALID_INPUT["single"],
+                **EDITOR_INPUT["single"],
                 "options": [{"text": "A", "correct": True}, {"text": "B", "correct": True}],
             },
             "options",
         ),
         (
-            {**VALID_INPUT["multiple"], "options": [{"text": "A"}, {"text": "", "correct": True}]},
+            {**EDITOR_INPUT["multiple"], "options": [{"text": "A"}, {"text": "", "correct": True}]},
             "options",
         ),
-        ({**VALID_INPUT["multiple"], "scoring": "generous"}, "scoring"),
-        ({**VALID_INPUT["true_false"], "correct": "maybe"}, "correct"),
-        ({**VALID_INPUT["short_text"], "accepted": ["x" * 201]}, "accepted"),
-        ({**VALID_INPUT["numeric"], "value": "twenty"}, "value"),
-        ({**VALID_INPUT["numeric"], "tolerance": "-1"}, "tolerance"),
-        ({**VALID_INPUT["numeric"], "tolerance": "a bit"}, "tolerance"),
+        ({**EDITOR_INPUT["multiple"], "scoring": "generous"}, "scoring"),
+        ({**EDITOR_INPUT["true_false"], "correct": "maybe"}, "correct"),
+        ({**EDITOR_INPUT["short_text"], "accepted": ["x" * 201]}, "accepted"),
+        ({**EDITOR_INPUT["numeric"], "value": "twenty"}, "value"),
+        ({**EDITOR_INPUT["numeric"], "tolerance": "-1"}, "tolerance"),
+        ({**EDITOR_INPUT["numeric"], "tolerance": "a bit"}, "tolerance"),
     ],
 )
 def test_invalid_questions_are_refused_and_change_nothing(quiz, admin, data, field):
     kept = evaluation.add_question(
-        quiz, admin, VALID_INPUT.get(data["type"], VALID_INPUT["single"])
+        quiz, admin, EDITOR_INPUT.get(data["type"], EDITOR_INPUT["single"])
     )
     before = [dict(q) for q in quiz.questions]
     with pytest.raises(ValidationFailed) as error:
         evaluation.add_question(quiz, admin, data)
     assert field in error.value.problems
-    if data["type"] in VALID_INPUT:
+    if data["type"] in EDITOR_INPUT:
         with pytest.raises(ValidationFailed) as error:
             evaluation.update_question(quiz, admin, kept["id"], data)
         assert field in error.value.problems
@@ -225,7 +185,7 @@ def test_invalid_questions_are_refused_and_change_nothing(quiz, admin, data, fie
 
 def test_unknown_questions_answer_not_found(quiz, admin):
     with pytest.raises(NotFound):
-        evaluation.update_question(quiz, admin, "nope", VALID_INPUT["single"])
+        evaluation.update_question(quiz, admin, "nope", EDITOR_INPUT["single"])
     with pytest.raises(NotFound):
         evaluation.remove_question(quiz, admin, "nope")
     with pytest.raises(NotFound):
@@ -235,7 +195,7 @@ def test_unknown_questions_answer_not_found(quiz, admin):
 def test_an_admin_of_another_tenant_cannot_change_the_quiz(quiz):
     stranger = UserFactory(tenant=TenantFactory(), role=Role.ADMIN)
     with pytest.raises(NotFound):
-        evaluation.add_question(quiz, stranger, VALID_INPUT["single"])
+        evaluation.add_question(quiz, stranger, EDITOR_INPUT["single"])
     with pytest.raises(NotFound):
         evaluation.publish_quiz(quiz, stranger)
     assert quiz.questions == []
@@ -243,7 +203,7 @@ def test_an_admin_of_another_tenant_cannot_change_the_quiz(quiz):
 
 def test_remove_and_move_questions(quiz, admin):
     a, b, c = (
-        evaluation.add_question(quiz, admin, {**VALID_INPUT["true_false"], "prompt": p})
+        evaluation.add_question(quiz, admin, {**EDITOR_INPUT["true_false"], "prompt": p})
         for p in "ABC"
     )
     assert evaluation.move_question(quiz, admin, c["id"], -1) == 1
@@ -257,7 +217,7 @@ def test_remove_and_move_questions(quiz, admin):
 def test_a_draft_question_may_lack_its_answer_but_then_the_quiz_cannot_be_published(
     quiz, admin, kind
 ):
-    evaluation.add_question(quiz, admin, VALID_INPUT["true_false"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["true_false"])
     question = evaluation.add_question(quiz, admin, WITHOUT_KEY[kind])
     assert evaluation.missing_answer_key(question)
     with pytest.raises(ValidationFailed) as error:
@@ -277,16 +237,7 @@ def test_a_quiz_without_questions_cannot_be_published(quiz, admin):
 
 def test_publishing_refuses_a_stored_question_that_grading_rejects(quiz, admin):
     # e.g. an imported question whose key points at an option that does not exist
-    quiz.questions = [
-        {
-            "id": "q1",
-            "type": "single",
-            "prompt": "Pick",
-            "points": 1,
-            "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
-            "correct": ["z"],
-        }
-    ]
+    quiz.questions = [quizdata.single(prompt="Pick", correct=["z"])]
     with pytest.raises(ValidationFailed) as error:
         evaluation.publish_quiz(quiz, admin)
     assert error.value.problems["publish"] == [
@@ -295,8 +246,8 @@ def test_publishing_refuses_a_stored_question_that_grading_rejects(quiz, admin):
 
 
 def test_publishing_freezes_a_version_and_records_it(quiz, admin):
-    for kind in VALID_INPUT:
-        evaluation.add_question(quiz, admin, VALID_INPUT[kind])
+    for kind in EDITOR_INPUT:
+        evaluation.add_question(quiz, admin, EDITOR_INPUT[kind])
     version = evaluation.publish_quiz(quiz, admin)
     assert version.number == 1
     assert version.questions == quiz.questions
@@ -312,15 +263,15 @@ def test_publishing_freezes_a_version_and_records_it(quiz, admin):
 
 
 def test_editing_a_published_quiz_starts_a_draft_and_never_changes_the_version(quiz, admin):
-    question = evaluation.add_question(quiz, admin, VALID_INPUT["single"])
-    evaluation.add_question(quiz, admin, VALID_INPUT["numeric"])
+    question = evaluation.add_question(quiz, admin, EDITOR_INPUT["single"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["numeric"])
     version = evaluation.publish_quiz(quiz, admin)
     frozen = [dict(q) for q in version.questions]
 
     evaluation.update_question(
-        quiz, admin, question["id"], {**VALID_INPUT["single"], "prompt": "New"}
+        quiz, admin, question["id"], {**EDITOR_INPUT["single"], "prompt": "New"}
     )
-    evaluation.add_question(quiz, admin, VALID_INPUT["true_false"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["true_false"])
     evaluation.remove_question(quiz, admin, quiz.questions[1]["id"])
     evaluation.update_settings(quiz, admin, {"max_attempts": 3})
     evaluation.update_quiz(quiz, admin, title="Renamed", description="")
@@ -336,13 +287,13 @@ def test_editing_a_published_quiz_starts_a_draft_and_never_changes_the_version(q
 
     second = evaluation.publish_quiz(quiz, admin)
     assert second.number == 2
-    assert [q["prompt"] for q in second.questions] == ["New", VALID_INPUT["true_false"]["prompt"]]
+    assert [q["prompt"] for q in second.questions] == ["New", EDITOR_INPUT["true_false"]["prompt"]]
     assert db.session.get(QuizVersion, version.id).questions == frozen
     assert [v.number for v in quiz.versions] == [1, 2]
 
 
 def test_publishing_an_unchanged_draft_again_is_refused(quiz, admin):
-    evaluation.add_question(quiz, admin, VALID_INPUT["single"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["single"])
     evaluation.publish_quiz(quiz, admin)
     with pytest.raises(Conflict):
         evaluation.publish_quiz(quiz, admin)
@@ -412,10 +363,10 @@ def test_update_settings_merges_and_refuses_bad_values_changing_nothing(quiz, ad
 
 
 def test_drawing_more_questions_than_the_quiz_has_is_refused_at_publish(quiz, admin):
-    evaluation.add_question(quiz, admin, VALID_INPUT["single"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["single"])
     evaluation.update_settings(quiz, admin, {"draw_count": 2})  # fine while drafting
     with pytest.raises(ValidationFailed) as error:
         evaluation.publish_quiz(quiz, admin)
     assert "draws 2 questions but has only 1" in error.value.problems["publish"][0]
-    evaluation.add_question(quiz, admin, VALID_INPUT["numeric"])
+    evaluation.add_question(quiz, admin, EDITOR_INPUT["numeric"])
     assert evaluation.publish_quiz(quiz, admin).settings["draw_count"] == 2

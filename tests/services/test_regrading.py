@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory
-from tests.quizdata import RIGHT, WRONG, enrolled_learner
+from tests.factories import TenantFactory, UserFactory, enrolled_learner
+from tests.quizdata import RIGHT, WRONG
 from webapp import outbox
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db

@@ -11,42 +11,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import quizdata
 from webapp.services import grading
 
 
 def choice(kind, correct, scoring="all_or_nothing", options="abcde"):
-    return {
-        "id": "q",
-        "type": kind,
-        "prompt": "?",
-        "points": 1,
-        "options": [{"id": o, "text": f"Option {o}"} for o in options],
-        "correct": list(correct),
-        "scoring": scoring,
-    }
+    return quizdata.question(
+        kind,
+        id="q",
+        prompt="?",
+        points=1,
+        options=[{"id": o, "text": f"Option {o}"} for o in options],
+        correct=list(correct),
+        scoring=scoring,
+    )
 
 
 SINGLE = choice("single", "b")
 ALL_OR_NOTHING = choice("multiple", "abc")
 PARTIAL = choice("multiple", "abc", scoring="partial")
-TRUE = {"id": "q", "type": "true_false", "prompt": "?", "points": 1, "correct": True}
-FALSE = {"id": "q", "type": "true_false", "prompt": "?", "points": 1, "correct": False}
-TEXT = {
-    "id": "q",
-    "type": "short_text",
-    "prompt": "?",
-    "points": 1,
-    "accepted": ["Personal Protective Equipment", "PPE"],
-}
-NUMBER = {
-    "id": "q",
-    "type": "numeric",
-    "prompt": "?",
-    "points": 1,
-    "value": "25",
-    "tolerance": "0.5",
-}
-EXACT = {"id": "q", "type": "numeric", "prompt": "?", "points": 1, "value": "2.5", "tolerance": "0"}
+TRUE = quizdata.true_false(id="q", prompt="?", points=1, correct=True)
+FALSE = quizdata.true_false(id="q", prompt="?", points=1, correct=False)
+TEXT = quizdata.short_text(
+    id="q", prompt="?", points=1, accepted=["Personal Protective Equipment", "PPE"]
+)
+NUMBER = quizdata.numeric(id="q", prompt="?", points=1, value="25", tolerance="0.5")
+EXACT = quizdata.numeric(id="q", prompt="?", points=1, value="2.5", tolerance="0")
 
 GRADES = [
     # (question, raw answer as a form sends it, expected share of the points)
@@ -241,7 +231,7 @@ cents = st.integers(min_value=1, max_value=100_000).map(lambda n: str(Decimal(n)
 def question_and_answer(draw, number: int):
     kind = draw(st.sampled_from(["single", "multiple", "true_false", "short_text", "numeric"]))
     qid = f"q{number}"
-    question = {"id": qid, "type": kind, "prompt": "?", "points": draw(cents)}
+    question = quizdata.question(kind, id=qid, prompt="?", points=draw(cents))
     answered = draw(st.booleans())
     if kind in ("single", "multiple"):
         options = draw(st.lists(st.sampled_from(OPTION_IDS), min_size=2, unique=True))

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from tests import quizdata
 from webapp.auth.views import is_safe_next
 from webapp.services import automated_evaluation as evaluation
 from webapp.services import certificates, recertification
@@ -27,7 +28,7 @@ def test_reminder_bands_pair_each_offset_with_the_next_smaller(offsets, bands):
 
 def questions(n: int) -> list[dict]:
     return [
-        {"id": f"q{i}", "type": "single", "options": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+        quizdata.single(id=f"q{i}", options=[{"id": "a"}, {"id": "b"}, {"id": "c"}])
         for i in range(1, n + 1)
     ]
 
@@ -58,13 +59,13 @@ def test_shuffling_is_a_permutation_and_repeatable_with_the_same_seed():
 @pytest.mark.parametrize(
     ("question", "raw", "stored"),
     [
-        ({"type": "true_false"}, "true", True),
-        ({"type": "true_false"}, "", None),
-        ({"type": "short_text"}, "  Zebra ", "Zebra"),
-        ({"type": "numeric"}, "1,5", "1.5"),
-        ({"type": "single", "options": [{"id": "a"}, {"id": "b"}]}, "b", "b"),
-        ({"type": "multiple", "options": [{"id": "a"}, {"id": "b"}]}, ["b", "a", ""], ["a", "b"]),
-        ({"type": "multiple", "options": [{"id": "a"}]}, [""], None),
+        (quizdata.true_false(), "true", True),
+        (quizdata.true_false(), "", None),
+        (quizdata.short_text(), "  Zebra ", "Zebra"),
+        (quizdata.numeric(), "1,5", "1.5"),
+        (quizdata.single(options=[{"id": "a"}, {"id": "b"}]), "b", "b"),
+        (quizdata.multiple(options=[{"id": "a"}, {"id": "b"}]), ["b", "a", ""], ["a", "b"]),
+        (quizdata.multiple(options=[{"id": "a"}]), [""], None),
     ],
 )
 def test_answers_are_normalised_as_stored(question, raw, stored):
@@ -74,12 +75,12 @@ def test_answers_are_normalised_as_stored(question, raw, stored):
 @pytest.mark.parametrize(
     ("question", "raw"),
     [
-        ({"type": "numeric"}, "twelve"),
-        ({"type": "numeric"}, "1" * 41),
-        ({"type": "numeric"}, "1e999999"),
-        ({"type": "single", "options": [{"id": "a"}]}, "z"),
-        ({"type": "true_false"}, ["true", "false"]),
-        ({"type": "short_text"}, {"nested": "dict"}),
+        (quizdata.numeric(), "twelve"),
+        (quizdata.numeric(), "1" * 41),
+        (quizdata.numeric(), "1e999999"),
+        (quizdata.single(options=[{"id": "a"}]), "z"),
+        (quizdata.true_false(), ["true", "false"]),
+        (quizdata.short_text(), {"nested": "dict"}),
     ],
 )
 def test_bad_answers_are_refused_with_a_message(question, raw):

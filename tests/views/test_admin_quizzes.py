@@ -6,75 +6,29 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests import quizdata
 from tests.factories import QuizFactory, TenantFactory, UserFactory
 from tests.htmx import htmx
+from tests.quizdata import FORM_DATA
 from webapp.extensions import db
 from webapp.models import Quiz, QuizStatus, QuizVersion, Role
 from webapp.services import automated_evaluation as evaluation
 
 BASE = "/certs/admin/quizzes"
 
-QUESTIONS = [
-    {
-        "id": "q1",
-        "type": "single",
-        "prompt": "Which gas do extinguishers of type CO2 contain?",
-        "points": 1,
-        "options": [{"id": "a", "text": "Carbon dioxide"}, {"id": "b", "text": "Helium"}],
-        "correct": ["a"],
-        "explanation": "EXPLANATION-ONE",
-    },
-    {
-        "id": "q2",
-        "type": "short_text",
-        "prompt": "Name the assembly point.",
-        "points": 1,
-        "accepted": ["ZEBRA-ASSEMBLY-POINT"],
-        "explanation": "EXPLANATION-TWO",
-    },
-    {
-        "id": "q3",
-        "type": "numeric",
-        "prompt": "How many exits does the hall have?",
-        "points": 2,
-        "value": "98765",
-        "tolerance": "0",
-        "explanation": "EXPLANATION-THREE",
-    },
-    {
-        "id": "q4",
-        "type": "true_false",
-        "prompt": "Lifts may be used during a fire.",
-        "points": 1,
-        "correct": False,
-        "explanation": "EXPLANATION-FOUR",
-    },
+# The quiz of these tests: four questions built from the shared quiz data.
+DRILL = [
+    quizdata.single(
+        prompt="Which gas do extinguishers of type CO2 contain?",
+        options=[{"id": "a", "text": "Carbon dioxide"}, {"id": "b", "text": "Helium"}],
+        explanation="EXPLANATION-ONE",
+    ),
+    quizdata.short_text(id="q2", explanation="EXPLANATION-TWO"),
+    quizdata.numeric(id="q3", points=2, tolerance="0", explanation="EXPLANATION-THREE"),
+    quizdata.true_false(
+        id="q4", prompt="Lifts may be used during a fire.", explanation="EXPLANATION-FOUR"
+    ),
 ]
-
-# Form bodies of a valid question of each type, as the editor's forms post them.
-FORM_DATA = {
-    "single": {
-        "prompt": "Pick the extinguisher for electrical fires.",
-        "points": "2",
-        "options-0-text": "CO2",
-        "options-0-correct": "y",
-        "options-1-text": "Water",
-        "options-2-text": "",
-    },
-    "multiple": {
-        "prompt": "Which are protective equipment?",
-        "points": "1",
-        "scoring": "partial",
-        "options-0-text": "Goggles",
-        "options-0-correct": "y",
-        "options-1-text": "Hard hat",
-        "options-1-correct": "y",
-        "options-2-text": "Mug",
-    },
-    "true_false": {"prompt": "Smoke rises.", "points": "1", "correct": "true"},
-    "short_text": {"prompt": "PPE means?", "points": "1", "accepted": "PPE\r\nProtective kit\r\n"},
-    "numeric": {"prompt": "Max lift in kg?", "points": "1", "value": "25", "tolerance": "0.5"},
-}
 
 
 @pytest.fixture
@@ -94,7 +48,7 @@ def quiz(tenant):
     return QuizFactory(
         tenant=tenant,
         title="Fire drill",
-        questions=[dict(q) for q in QUESTIONS],
+        questions=[dict(q) for q in DRILL],
         settings=dict(evaluation.DEFAULT_SETTINGS),
     )
 
@@ -258,7 +212,7 @@ def test_add_a_question_of_every_type_with_the_plain_form(client, admin, quiz, k
 def test_stored_answer_keys_follow_the_forms(client, admin, quiz):
     for kind in FORM_DATA:
         client.post(f"{BASE}/{quiz.id}/questions/new", data={"type": kind, **FORM_DATA[kind]})
-    single, multiple, true_false, short_text, numeric = reload(quiz).questions[len(QUESTIONS) :]
+    single, multiple, true_false, short_text, numeric = reload(quiz).questions[len(DRILL) :]
     assert [o["text"] for o in single["options"]] == ["CO2", "Water"]
     assert single["correct"] == [single["options"][0]["id"]] and single["points"] == 2
     assert multiple["scoring"] == "partial" and len(multiple["correct"]) == 2
@@ -303,7 +257,7 @@ def test_a_bad_new_question_is_422_with_errors_and_nothing_saved(client, admin, 
     assert response.status_code == 422
     assert "Give at least two options." in html and "Kept?" in html and 'value="CO2"' in html
     assert ("<html" in html) is not bool(headers)
-    assert len(reload(quiz).questions) == len(QUESTIONS)
+    assert len(reload(quiz).questions) == len(DRILL)
 
 
 def test_edit_a_question_with_the_plain_form(client, admin, quiz):
@@ -369,7 +323,7 @@ def test_a_bad_edit_is_422_with_errors_next_to_fields_and_nothing_saved(
         assert message in html
     assert 'value="lots"' in html and 'value="many"' in html
     assert ("<html" in html) is not bool(headers)
-    assert reload(quiz).questions == QUESTIONS
+    assert reload(quiz).questions == DRILL
 
 
 def test_remove_a_question_with_the_confirmation_page(client, admin, quiz):
@@ -377,7 +331,7 @@ def test_remove_a_question_with_the_confirmation_page(client, admin, quiz):
     assert f'href="{BASE}/{quiz.id}/questions/q2/remove"' in editor and "hx-confirm=" in editor
     page = client.get(f"{BASE}/{quiz.id}/questions/q2/remove")
     assert page.status_code == 200 and "Remove this question?" in page.get_data(as_text=True)
-    assert prompts(quiz) == [q["prompt"] for q in QUESTIONS]  # GET changes nothing
+    assert prompts(quiz) == [q["prompt"] for q in DRILL]  # GET changes nothing
     response = client.post(f"{BASE}/{quiz.id}/questions/q2/remove")
     assert response.status_code == 303
     assert [q["id"] for q in reload(quiz).questions] == ["q1", "q3", "q4"]
@@ -408,7 +362,7 @@ def test_move_a_question_as_page_and_fragment(client, admin, quiz):
 
 
 def test_unknown_question_ids_answer_404(client, admin, quiz):
-    other = QuizFactory(tenant=admin.tenant, questions=[{**QUESTIONS[0], "id": "zz"}])
+    other = QuizFactory(tenant=admin.tenant, questions=[{**DRILL[0], "id": "zz"}])
     for suffix in ("", "/edit", "/remove", "/move"):
         assert client.get(f"{BASE}/{quiz.id}/questions/nope{suffix}").status_code == 404
         # question ids belong to their quiz
@@ -424,7 +378,7 @@ def test_preview_shows_the_questions_without_answer_keys_or_explanations(client,
     response = client.get(f"{BASE}/{quiz.id}/preview")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    for question in QUESTIONS:
+    for question in DRILL:
         assert question["prompt"] in html
         assert question["explanation"] not in html
     assert "Carbon dioxide" in html and "Helium" in html
@@ -436,7 +390,7 @@ def test_publish_from_the_editor_and_see_the_version_history(client, admin, quiz
     response = client.post(f"{BASE}/{quiz.id}/publish")
     assert response.status_code == 303
     version = db.session.scalar(sa.select(QuizVersion).where(QuizVersion.quiz_id == quiz.id))
-    assert version.number == 1 and version.questions == QUESTIONS
+    assert version.number == 1 and version.questions == DRILL
     html = client.get(f"{BASE}/{quiz.id}").get_data(as_text=True)
     assert "Version 1 published." in html and "Published versions" in html
     assert "15 Jun 2026" in html  # published date, from the frozen clock
@@ -450,7 +404,7 @@ def test_publish_from_the_editor_and_see_the_version_history(client, admin, quiz
 def test_publishing_is_refused_with_the_problems_listed(client, admin, tenant):
     quiz = QuizFactory(
         tenant=tenant,
-        questions=[{**QUESTIONS[3], "correct": None, "prompt": "Is this keyed?"}],
+        questions=[{**DRILL[3], "correct": None, "prompt": "Is this keyed?"}],
     )
     check = client.get(f"{BASE}/{quiz.id}/publish").get_data(as_text=True)
     assert "has no correct answer" in check
@@ -468,7 +422,7 @@ def test_publishing_is_refused_with_the_problems_listed(client, admin, tenant):
 
 
 def test_the_editor_warns_about_questions_without_an_answer(client, admin, tenant):
-    quiz = QuizFactory(tenant=tenant, questions=[{**QUESTIONS[1], "accepted": []}])
+    quiz = QuizFactory(tenant=tenant, questions=[{**DRILL[1], "accepted": []}])
     html = client.get(f"{BASE}/{quiz.id}").get_data(as_text=True)
     assert "No correct answer yet" in html
 
@@ -511,7 +465,7 @@ def test_non_admins_get_403_everywhere(client, login, tenant, quiz, role):
     ]
     for method, url, data in routes:
         assert client.open(url, method=method, data=data).status_code == 403, (method, url)
-    assert reload(quiz).questions == QUESTIONS
+    assert reload(quiz).questions == DRILL
 
 
 @pytest.mark.parametrize("headers", [{}, htmx("question-q1")])
@@ -523,7 +477,7 @@ def test_a_globex_admin_gets_404_for_an_acme_quiz_on_every_route(client, login, 
     after = reload(quiz)
     assert (after.title, after.questions, after.settings) == (
         "Fire drill",
-        QUESTIONS,
+        DRILL,
         evaluation.DEFAULT_SETTINGS,
     )
     assert after.latest_version_number == 0

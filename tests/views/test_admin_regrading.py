@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory
+from tests.factories import TenantFactory, UserFactory, enrolled_learner
 from tests.htmx import htmx
-from tests.quizdata import RIGHT, enrolled_learner
+from tests.quizdata import RIGHT
 from webapp.extensions import db
 from webapp.models import (
     Evaluation,

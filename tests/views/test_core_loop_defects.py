@@ -8,11 +8,12 @@ from tests.factories import (
     QuizVersionFactory,
     TenantFactory,
     UserFactory,
+    enrolled_learner,
     issued_certificate,
     published_path,
     quiz_path,
 )
-from tests.quizdata import WRONG, enrolled_learner
+from tests.quizdata import WRONG
 from webapp.errors import Conflict, NotAllowed, NotFound
 from webapp.extensions import db
 from webapp.models import (

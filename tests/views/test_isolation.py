@@ -6,6 +6,7 @@ from tests.factories import (
     QuizFactory,
     TenantFactory,
     UserFactory,
+    enrolled_learner,
     issued_certificate,
     published_path,
 )
@@ -89,7 +90,6 @@ def artifact_item(user):
 
 def quiz_urls(other_tenant):
     """A learner's quiz attempt in `other_tenant`, its quiz version and a regrade batch."""
-    from tests.quizdata import enrolled_learner
     from webapp.extensions import db
     from webapp.models import RegradeBatch
     from webapp.services import automated_evaluation

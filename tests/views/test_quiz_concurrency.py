@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tests.conftest import TEST_PASSWORD
-from tests.factories import TenantFactory
-from tests.quizdata import RIGHT, enrolled_learner
+from tests.factories import TenantFactory, enrolled_learner
+from tests.quizdata import RIGHT
 from webapp.extensions import db
 from webapp.models import (
     Evaluation,

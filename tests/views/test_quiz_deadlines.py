@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, enrolled_learner
 from tests.htmx import htmx
-from tests.quizdata import RIGHT, enrolled_learner
+from tests.quizdata import RIGHT
 from tests.views.test_quiz_taking import attempt_of, form, requirement_url, start
 from webapp import worker
 from webapp.extensions import db

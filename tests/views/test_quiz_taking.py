@@ -11,9 +11,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory
+from tests import quizdata
+from tests.factories import TenantFactory, UserFactory, enrolled_learner
 from tests.htmx import htmx
-from tests.quizdata import QUESTIONS, RIGHT, SECRETS, WRONG, enrolled_learner
+from tests.quizdata import RIGHT, SECRETS, WRONG
 from webapp.extensions import db
 from webapp.models import (
     Evaluation,
@@ -131,7 +132,7 @@ def test_the_requirement_page_says_one_question_minute_and_attempt_in_the_singul
     client, tenant, login
 ):
     learner, enrolment, rid = enrolled_learner(
-        tenant, questions=[QUESTIONS[0]], settings={"time_limit_min": 1, "max_attempts": 1}
+        tenant, questions=[quizdata.single()], settings={"time_limit_min": 1, "max_attempts": 1}
     )
     login(learner)
     html = client.get(requirement_url(enrolment, rid)).get_data(as_text=True)
@@ -162,7 +163,7 @@ def test_the_requirement_page_needs_the_same_queries_for_many_attempts(
 
 
 def test_the_attempt_page_and_its_fragment(client, tenant, login):
-    questions = [dict(q, id=f"{q['id']}{n}") for n in ("", "b") for q in QUESTIONS]
+    questions = quizdata.pool("", "b")
     learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
     login(learner)
     url = start(client, enrolment, rid)
@@ -256,7 +257,7 @@ def test_too_many_fields_are_a_bad_request(client, setup):
 
 
 def test_the_plain_form_saves_the_page_and_moves_between_pages(client, tenant, login):
-    questions = [dict(q, id=f"{q['id']}{n}") for n in ("", "b") for q in QUESTIONS]
+    questions = quizdata.pool("", "b")
     learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
     login(learner)
     url = start(client, enrolment, rid)
@@ -301,7 +302,7 @@ def test_without_javascript_the_attempt_page_offers_save_answers_and_says_when_t
 
 
 def test_without_javascript_a_multi_page_attempt_names_the_buttons_that_save(client, tenant, login):
-    questions = [dict(q, id=f"{q['id']}{n}") for n in ("", "b") for q in QUESTIONS]
+    questions = quizdata.pool("", "b")
     learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
     login(learner)
     url = start(client, enrolment, rid)
@@ -406,8 +407,8 @@ def test_results_show_the_score_only_when_the_quiz_says_so(client, tenant, login
 
 def test_a_fail_just_under_the_pass_mark_is_shown_rounded_half_up(client, tenant, login):
     questions = [
-        {**QUESTIONS[2], "id": "a", "points": "80"},
-        {**QUESTIONS[2], "id": "b", "points": "20.01"},
+        quizdata.true_false(id="a", points="80"),
+        quizdata.true_false(id="b", points="20.01"),
     ]
     learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
     login(learner)
@@ -419,16 +420,15 @@ def test_a_fail_just_under_the_pass_mark_is_shown_rounded_half_up(client, tenant
 
 def eleven_thirds_of_four_points() -> list[dict]:
     """Two questions: 3 points, then 1 point where two of three correct options earn 2/3."""
-    partial = {
-        "id": "b",
-        "type": "multiple",
-        "scoring": "partial",
-        "prompt": "Pick the three primary colours.",
-        "points": 1,
-        "options": [{"id": o, "text": f"Colour {o}"} for o in "abcd"],
-        "correct": ["a", "b", "c"],
-    }
-    return [{**QUESTIONS[0], "id": "a", "points": 3}, partial]
+    partial = quizdata.multiple(
+        id="b",
+        scoring="partial",
+        prompt="Pick the three primary colours.",
+        points=1,
+        options=[{"id": o, "text": f"Colour {o}"} for o in "abcd"],
+        correct=["a", "b", "c"],
+    )
+    return [quizdata.single(id="a", points=3), partial]
 
 
 ELEVEN_THIRDS = {"answer-a": "a", "answer-b": ["a", "b"]}  # 11/3 of 4 points: 91.666… %
@@ -470,7 +470,7 @@ def test_no_key_flag_or_explanation_reaches_the_browser_before_submission(
     client, tenant, login, app
 ):
     """Every response of the attempt phase, pages and fragments, refused and accepted."""
-    questions = [dict(q, id=f"{q['id']}{n}") for n in ("", "b") for q in QUESTIONS]
+    questions = quizdata.pool("", "b")
     learner, enrolment, rid = enrolled_learner(
         tenant, questions=questions, settings={"time_limit_min": 30, "shuffle_options": True}
     )
@@ -555,7 +555,7 @@ def test_the_attempt_page_needs_the_same_queries_for_many_questions(
     client, tenant, login, count_queries
 ):
     def queries(copies):
-        questions = [dict(q, id=f"{q['id']}x{n}") for n in range(copies) for q in QUESTIONS]
+        questions = quizdata.pool(*(f"x{n}" for n in range(copies)))
         learner, enrolment, rid = enrolled_learner(tenant, questions=questions)
         attempt, _ = evaluation.start_attempt(learner, enrolment, rid)
         evaluation.save_answers(attempt, learner, {"q1x0": ["a"]})
