@@ -12,6 +12,7 @@ from tests.factories import (
 )
 from tests.html import without_tokens
 from webapp.models import Role
+from webapp.services import certificates
 
 # Every URL rule with a parameter must be listed here with a way to build a URL that points
 # at another tenant's row (or at a public object); a new route fails
@@ -26,12 +27,15 @@ PUBLIC_PARAMETERISED = {
 
 
 def foreign_urls(other_tenant):
-    """endpoint -> URL (GET) or (method, URL) pointing at `other_tenant`'s rows."""
+    """endpoint -> URL pointing at `other_tenant`'s rows (asked with every method of the
+    endpoint's rule)."""
     path = published_path(other_tenant, slug="acme-secret")
     requirement = path.requirements[0]
     req = f"/certs/admin/programs/{path.id}/requirements/{requirement.id}"
+    programme_req = f"/certs/programs/{path.slug}/requirements/{requirement.id}"
     quiz = f"/certs/admin/quizzes/{QuizFactory(tenant=other_tenant).id}"
     certificate = issued_certificate(other_tenant)
+    certificates.store_certificate_pdf(certificate.id)  # the PDF routes serve a real file
     cert = f"/certs/admin/certificates/{certificate.id}"
     artifact = artifact_item(certificate.user)
     return {
@@ -39,42 +43,39 @@ def foreign_urls(other_tenant):
         **quiz_urls(other_tenant),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
-        "admin.certificate_revoke": ("POST", f"{cert}/revoke"),
-        "admin.certificate_rerender": ("POST", f"{cert}/rerender"),
+        "admin.certificate_revoke": f"{cert}/revoke",
+        "admin.certificate_rerender": f"{cert}/rerender",
         "admin.certificate_pdf": f"{cert}/pdf",
         "portfolio.item_file": f"/certs/portfolio/items/{artifact.id}/file",
-        "portfolio.remove_item": ("POST", f"/certs/portfolio/items/{artifact.id}/remove"),
+        "portfolio.remove_item": f"/certs/portfolio/items/{artifact.id}/remove",
         "programs.detail": f"/certs/programs/{path.slug}",
-        "programs.enrol": ("POST", f"/certs/programs/{path.slug}/enrol"),
-        "programs.requirement": f"/certs/programs/{path.slug}/requirements/{requirement.id}",
-        "programs.complete_content": (
-            "POST",
-            f"/certs/programs/{path.slug}/requirements/{requirement.id}/complete",
-        ),
+        "programs.enrol": f"/certs/programs/{path.slug}/enrol",
+        "programs.requirement": programme_req,
+        "programs.complete_content": f"{programme_req}/complete",
         "programs.badge": f"/certs/programs/{path.slug}/badge",
         "admin.programme": f"/certs/admin/programs/{path.id}",
         "admin.programme_edit": f"/certs/admin/programs/{path.id}/edit",
-        "admin.programme_publish": ("POST", f"/certs/admin/programs/{path.id}/publish"),
-        "admin.programme_archive": ("POST", f"/certs/admin/programs/{path.id}/archive"),
-        "admin.programme_delete": ("POST", f"/certs/admin/programs/{path.id}/delete"),
-        "admin.programme_enrol": ("POST", f"/certs/admin/programs/{path.id}/enrol"),
+        "admin.programme_publish": f"/certs/admin/programs/{path.id}/publish",
+        "admin.programme_archive": f"/certs/admin/programs/{path.id}/archive",
+        "admin.programme_delete": f"/certs/admin/programs/{path.id}/delete",
+        "admin.programme_enrol": f"/certs/admin/programs/{path.id}/enrol",
         "admin.programme_export": f"/certs/admin/programs/{path.id}/export",
-        "admin.requirement_add": ("POST", f"/certs/admin/programs/{path.id}/requirements"),
+        "admin.requirement_add": f"/certs/admin/programs/{path.id}/requirements",
         "admin.requirement_settings": f"/certs/admin/programs/{path.id}/requirements/settings"
         "?kind=quiz",
         "admin.requirement_edit": f"{req}/edit",
-        "admin.requirement_remove": ("POST", f"{req}/remove"),
-        "admin.requirement_move": ("POST", f"{req}/move"),
+        "admin.requirement_remove": f"{req}/remove",
+        "admin.requirement_move": f"{req}/move",
         "admin.quiz_editor": quiz,
-        "admin.quiz_details": ("POST", f"{quiz}/details"),
-        "admin.quiz_settings": ("POST", f"{quiz}/settings"),
+        "admin.quiz_details": f"{quiz}/details",
+        "admin.quiz_settings": f"{quiz}/settings",
         "admin.quiz_preview": f"{quiz}/preview",
-        "admin.quiz_publish": ("POST", f"{quiz}/publish"),
-        "admin.quiz_question_new": ("POST", f"{quiz}/questions/new"),
+        "admin.quiz_publish": f"{quiz}/publish",
+        "admin.quiz_question_new": f"{quiz}/questions/new",
         "admin.quiz_question": f"{quiz}/questions/q1",
-        "admin.quiz_question_edit": ("POST", f"{quiz}/questions/q1/edit"),
-        "admin.quiz_question_remove": ("POST", f"{quiz}/questions/q1/remove"),
-        "admin.quiz_question_move": ("POST", f"{quiz}/questions/q1/move"),
+        "admin.quiz_question_edit": f"{quiz}/questions/q1/edit",
+        "admin.quiz_question_remove": f"{quiz}/questions/q1/remove",
+        "admin.quiz_question_move": f"{quiz}/questions/q1/move",
     }
 
 
@@ -104,21 +105,19 @@ def quiz_urls(other_tenant):
     db.session.flush()
     quiz = f"/certs/quiz/attempts/{attempt.id}"
     keys = f"/certs/admin/quizzes/{version.quiz_id}/versions/{version.id}"
+    learner_req = f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}"
     return {
-        "quiz.start": ("POST", f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/start"),
-        "quiz.ask_for_attempts": (
-            "POST",
-            f"/certs/quiz/enrolments/{enrolment.id}/requirements/{rid}/ask-for-attempts",
-        ),
+        "quiz.start": f"{learner_req}/start",
+        "quiz.ask_for_attempts": f"{learner_req}/ask-for-attempts",
         "admin.attempt_grant": f"/certs/admin/enrolments/{enrolment.id}/requirements/{rid}"
         "/attempts",
         "quiz.attempt": quiz,
-        "quiz.save": ("POST", f"{quiz}/save"),
-        "quiz.answer": ("POST", f"{quiz}/answers/q1"),
-        "quiz.submit": ("POST", f"{quiz}/submit"),
+        "quiz.save": f"{quiz}/save",
+        "quiz.answer": f"{quiz}/answers/q1",
+        "quiz.submit": f"{quiz}/submit",
         "quiz.result": f"{quiz}/result",
         "admin.quiz_version": keys,
-        "admin.quiz_question_correct": ("POST", f"{keys}/questions/q1/correct"),
+        "admin.quiz_question_correct": f"{keys}/questions/q1/correct",
         "admin.regrade_batch": f"/certs/admin/regrades/{batch.id}",
     }
 
@@ -131,19 +130,22 @@ def test_every_parameterised_route_is_covered(app):
 
 
 @pytest.mark.parametrize("role", [Role.LEARNER, Role.MENTOR, Role.ADMIN])
-def test_foreign_rows_answer_404_like_missing_ones(client, login, role):
+def test_foreign_rows_answer_404_like_missing_ones(client, login, app, role):
     acme = TenantFactory(name="Acme")
     globex = TenantFactory(name="Globex")
     urls = foreign_urls(acme)
     login(UserFactory(tenant=globex, role=role))
-    for endpoint, target in urls.items():
-        method, url = target if isinstance(target, tuple) else ("GET", target)
-        foreign = client.open(url, method=method, data={"direction": "up"})
-        missing = client.open(missing_url(url), method=method, data={"direction": "up"})
-        expected = 403 if endpoint.startswith("admin.") and role is not Role.ADMIN else 404
-        assert foreign.status_code == expected, endpoint
-        assert missing.status_code == expected, endpoint
-        assert without_tokens(foreign) == without_tokens(missing), endpoint
+    methods = {
+        rule.endpoint: rule.methods - {"HEAD", "OPTIONS"} for rule in app.url_map.iter_rules()
+    }
+    for endpoint, url in urls.items():
+        for method in sorted(methods[endpoint]):
+            foreign = client.open(url, method=method, data={"direction": "up"})
+            missing = client.open(missing_url(url), method=method, data={"direction": "up"})
+            expected = 403 if endpoint.startswith("admin.") and role is not Role.ADMIN else 404
+            assert foreign.status_code == expected, (endpoint, method)
+            assert missing.status_code == expected, (endpoint, method)
+            assert without_tokens(foreign) == without_tokens(missing), (endpoint, method)
 
 
 def missing_url(url: str) -> str:
@@ -198,15 +200,12 @@ def peer_review_urls(other_tenant, slug: str, requirement_id: int):
     attempt = f"/certs/reviews/attempts/{evaluation.id}"
     return {
         "peer_review.submission": review,
-        "peer_review.decide_submission": ("POST", f"{review}/decision"),
+        "peer_review.decide_submission": f"{review}/decision",
         "peer_review.evaluation": attempt,
-        "peer_review.decide_evaluation": ("POST", f"{attempt}/decision"),
-        "peer_review.submit": (
-            "POST",
-            f"/certs/programs/{slug}/requirements/{requirement_id}/evidence",
-        ),
-        "peer_review.withdraw": ("POST", f"/certs/evidence/{submission.id}/withdraw"),
+        "peer_review.decide_evaluation": f"{attempt}/decision",
+        "peer_review.submit": f"/certs/programs/{slug}/requirements/{requirement_id}/evidence",
+        "peer_review.withdraw": f"/certs/evidence/{submission.id}/withdraw",
         "peer_review.download": f"/certs/evidence/files/{submission.files[0].id}",
-        "center.notification_read": ("POST", f"/certs/notifications/{note.id}/read"),
+        "center.notification_read": f"/certs/notifications/{note.id}/read",
         "admin.outbox_email": f"/certs/admin/outbox/{email.id}",
     }
