@@ -1,6 +1,7 @@
-"""Migration 0003 on a database holding data: existing certificate numbers stay, each
+"""Migrations on a database holding data: with 0003 existing certificate numbers stay, each
 tenant's counter continues after its own highest serial, clashing programme names are
-renamed before names become unique per tenant."""
+renamed before names become unique per tenant; with 0004 existing e-mails have no HTML part
+(and keep their text when it is downgraded)."""
 
 from collections.abc import Iterator
 
@@ -153,3 +154,30 @@ def test_downgrade_and_upgrade_again(empty_app):
     upgrade()
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("certificate_counters")}
     assert columns == {"tenant_id", "year", "last_number"}
+
+
+def test_0004_adds_an_empty_html_part_to_existing_emails_and_downgrades(empty_app):
+    upgrade(revision="0003")
+    now = "2026-06-15 10:00:00+00:00"
+    insert("tenants", id=1, name="Acme", slug="acme", holder_name_display="full", created_at=now)
+    insert(
+        "outbox_emails",
+        id=1,
+        tenant_id=1,
+        to_address="a@acme.test",
+        subject="Before",
+        body="Text only.",
+        status="sent",
+        attempts=1,
+        created_at=now,
+    )
+    db.session.commit()
+    upgrade()
+    row = db.session.execute(sa.text("SELECT body, html_body FROM outbox_emails")).one()
+    assert tuple(row) == ("Text only.", None)
+    db.session.rollback()
+    downgrade(revision="0003")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("outbox_emails")}
+    assert "html_body" not in columns and "body" in columns
+    assert db.session.execute(sa.text("SELECT subject FROM outbox_emails")).scalar() == "Before"
+    db.session.rollback()

@@ -39,7 +39,8 @@ class EmailStatus(enum.StrEnum):
 
 
 class OutboxEmail(TenantScoped, Timestamped, Base):
-    """An e-mail written in the same transaction as its cause, delivered later by a job."""
+    """An e-mail written in the same transaction as its cause, delivered later by a job: a text
+    `body`, and an `html_body` sent beside it as the HTML alternative when set."""
 
     __tablename__ = "outbox_emails"
 
@@ -48,6 +49,7 @@ class OutboxEmail(TenantScoped, Timestamped, Base):
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[EmailStatus] = mapped_column(
         enum_column_type(EmailStatus), default=EmailStatus.PENDING, index=True
     )
