@@ -501,5 +501,6 @@ def test_decision_emails_go_through_the_outbox_and_admins_read_them(
     assert learner.email in html and "was rejected" in html
     html = client.get(f"/certs/admin/outbox/{email.id}").get_data(as_text=True)
     assert "Add the date." in html
+    assert "<dt>Parts</dt><dd>Text and HTML (the text part is shown)</dd>" in html
     switch(client, login, UserFactory(role=Role.ADMIN))
     assert client.get(f"/certs/admin/outbox/{email.id}").status_code == 404

@@ -17,14 +17,16 @@ from webapp.outbox import defer
 log = logging.getLogger(__name__)
 
 
-def queue_email(user: User, subject: str, body: str) -> OutboxEmail:
-    """Write an outbox e-mail to `user` and defer its delivery. Flushes; never commits."""
+def queue_email(user: User, subject: str, body: str, html_body: str | None = None) -> OutboxEmail:
+    """Write an outbox e-mail to `user` (text `body`, and `html_body` as its HTML alternative
+    if given) and defer its delivery. Flushes; never commits."""
     email = OutboxEmail(
         tenant_id=user.tenant_id,
         user_id=user.id,
         to_address=user.email,
         subject=subject[:200],
         body=body,
+        html_body=html_body,
     )
     db.session.add(email)
     db.session.flush()
@@ -32,20 +34,30 @@ def queue_email(user: User, subject: str, body: str) -> OutboxEmail:
     return email
 
 
+def _message(email: OutboxEmail, sender: str) -> EmailMessage:
+    """The message that `email` is sent as: its text alone, or with an HTML part
+    multipart/alternative (text first, then HTML: clients show the last part they can)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message.set_content(email.body)
+    if email.html_body:
+        message.add_alternative(email.html_body, subtype="html")
+    return message
+
+
 def deliver(email_id: int) -> None:
-    """Send one pending e-mail by SMTP, or (no MAIL_SERVER) log it and keep it as sent in the
-    outbox, where admins can read it. Does nothing for an e-mail already sent. Never commits."""
+    """Send one pending e-mail by SMTP (see _message), or (no MAIL_SERVER) log it and keep
+    it as sent in the outbox, where admins can read it. Does nothing for an e-mail already
+    sent. Never commits."""
     email = db.session.get(OutboxEmail, email_id, with_for_update=True)
     if email is None or email.status is EmailStatus.SENT:
         return
     email.attempts += 1
     server = current_app.config.get("MAIL_SERVER")
     if server:
-        message = EmailMessage()
-        message["From"] = current_app.config["MAIL_FROM"]
-        message["To"] = email.to_address
-        message["Subject"] = email.subject
-        message.set_content(email.body)
+        message = _message(email, current_app.config["MAIL_FROM"])
         with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
             smtp.send_message(message)
     else:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp import clock
-from webapp.emails import render_email
+from webapp.emails import render_email_parts
 from webapp.extensions import db
 from webapp.models import Notification, User
 from webapp.services import mail
@@ -26,11 +26,12 @@ def notify(
     email_link: str | None = None,
     email_context: Mapping[str, Any] | None = None,
 ) -> Notification | None:
-    """Notify `user` in the app and (by default) by e-mail, the e-mail's body rendered from
-    `templates/email/<kind>.txt` with title, body, link (`email_link` if given, e.g. the
-    absolute form of a relative in-app link) and `email_context`. With `dedupe_key`, a second
-    call with the same key for the same user does nothing and returns None (a unique
-    constraint decides, so concurrent callers cannot both send). Flushes; never commits."""
+    """Notify `user` in the app and (by default) by e-mail, the e-mail's text and HTML parts
+    rendered from `templates/email/<kind>.txt` and `<kind>.html` with title, body, link
+    (`email_link` if given, e.g. the absolute form of a relative in-app link) and
+    `email_context`. With `dedupe_key`, a second call with the same key for the same user does
+    nothing and returns None (a unique constraint decides, so concurrent callers cannot both
+    send). Flushes; never commits."""
     notification = Notification(
         tenant_id=user.tenant_id,
         user_id=user.id,
@@ -50,14 +51,14 @@ def notify(
         db.session.add(notification)
         db.session.flush()
     if email:
-        text = render_email(
+        text, html = render_email_parts(
             kind,
             **(email_context or {}),
             title=title,
             body=body,
             link=email_link or link or "",
         )
-        mail.queue_email(user, title, text)
+        mail.queue_email(user, title, text, html)
     return notification
 
 

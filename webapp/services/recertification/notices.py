@@ -7,12 +7,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
 
 from webapp import sqltools, urls
-from webapp.emails import render_email
+from webapp.emails import render_email_parts
 from webapp.extensions import db
 from webapp.models import (
     CertificateStatus,
@@ -33,12 +34,12 @@ from webapp.services.recertification.batches import (
 
 
 def _insert_notifications(
-    rows_query: sa.Select, email_body: sa.ColumnElement, as_of: datetime, report: ExpiryReport
+    rows_query: sa.Select, email_bodies: EmailBodies, as_of: datetime, report: ExpiryReport
 ) -> int:
     """INSERT notifications from `rows_query` (tenant_id, user_id, title, body, link, key, kind,
     created_at) — one batch of at most BATCH_SIZE rows — skipping keys already sent, and queue
-    the matching e-mails with the body `email_body` (see _email_body). Returns how many were
-    new."""
+    the matching e-mails with the parts `email_bodies` (see _email_bodies). Returns how many
+    were new."""
     notifications = Notification.__table__
     inserted = list(
         db.session.scalars(
@@ -61,27 +62,50 @@ def _insert_notifications(
         )
     )
     if inserted:
-        report.emails_queued += _queue_emails(inserted, email_body, as_of)
+        report.emails_queued += _queue_emails(inserted, email_bodies, as_of)
     return len(inserted)
 
 
-# Stands for the link while the template renders; SQL puts each notification's link there.
+# Stands for the link while the templates render; SQL puts each notification's link there.
 _LINK = "\x00link\x00"
 
-
-def _email_body(kind: str, body: str) -> sa.ColumnElement:
-    """The e-mail body of a batch as an SQL expression: `email/<kind>.txt` rendered once in
-    Python with the batch's fixed `body`, each notification's own link concatenated in SQL."""
-    before, found, after = render_email(kind, body=body, link=_LINK).partition(_LINK)
-    text = sa.literal(before, sa.Text)
-    if not found:
-        return text
-    return text + sa.func.coalesce(Notification.__table__.c.link, "") + sa.literal(after, sa.Text)
+# What markupsafe (Jinja's autoescape) replaces, in its order: "&" first.
+_HTML_ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&#39;"), ('"', "&#34;"))
 
 
-def _queue_emails(
-    notification_ids: list[int], email_body: sa.ColumnElement, as_of: datetime
-) -> int:
+class EmailBodies(NamedTuple):
+    """The text and HTML parts of a batch's e-mails, as SQL expressions over notifications."""
+
+    text: sa.ColumnElement
+    html: sa.ColumnElement
+
+
+def _html_escaped(value: sa.ColumnElement) -> sa.ColumnElement:
+    """`value` escaped in SQL exactly as the HTML templates escape a value."""
+    for char, entity in _HTML_ESCAPES:
+        value = sa.func.replace(value, char, entity, type_=sa.Text)
+    return value
+
+
+def _spliced(rendered: str, link: sa.ColumnElement) -> sa.ColumnElement:
+    """`rendered` as an SQL expression with `link` in place of every _LINK."""
+    first, *rest = rendered.split(_LINK)
+    expression = sa.literal(first, sa.Text)
+    for part in rest:
+        expression = expression + link + sa.literal(part, sa.Text)
+    return expression
+
+
+def _email_bodies(kind: str, body: str) -> EmailBodies:
+    """The e-mail parts of a batch: `email/<kind>.txt` and `.html` rendered once in Python with
+    the batch's fixed `body`, each notification's own link spliced in by SQL (HTML-escaped in
+    the HTML part, as the template would have escaped it)."""
+    text, html = render_email_parts(kind, body=body, link=_LINK)
+    link = sa.func.coalesce(Notification.__table__.c.link, "")
+    return EmailBodies(_spliced(text, link), _spliced(html, _html_escaped(link)))
+
+
+def _queue_emails(notification_ids: list[int], email_bodies: EmailBodies, as_of: datetime) -> int:
     notifications = Notification.__table__
     users = User.__table__
     outbox = OutboxEmail.__table__
@@ -94,6 +118,7 @@ def _queue_emails(
                 "to_address",
                 "subject",
                 "body",
+                "html_body",
                 "status",
                 "attempts",
                 "created_at",
@@ -103,7 +128,8 @@ def _queue_emails(
                 notifications.c.user_id,
                 users.c.email,
                 notifications.c.title,
-                email_body,
+                email_bodies.text,
+                email_bodies.html,
                 sa.literal(EmailStatus.PENDING.value),
                 sa.literal(0),
                 sa.literal(as_of, type_=outbox.c.created_at.type),
@@ -139,7 +165,7 @@ def _notify_renewals(
         sa.literal("renewal_opened"),
         sa.literal(as_of, type_=ENROLMENTS.c.started_at.type),
     ).where(ENROLMENTS.c.id.in_(enrolment_ids))
-    _insert_notifications(rows, _email_body("renewal_opened", body), as_of, report)
+    _insert_notifications(rows, _email_bodies("renewal_opened", body), as_of, report)
 
 
 def reminder_bands(offsets: Iterable[int]) -> list[tuple[int, int | None]]:
@@ -197,12 +223,12 @@ def send_reminders(
             key_suffix=f"reminder-{offset}",
             as_of=as_of,
         )
-        email_body = _email_body("certificate_expiring", body)
+        email_bodies = _email_bodies("certificate_expiring", body)
         sent += _batched(
             band,
             BY_EXPIRY,
-            lambda ids, rows=rows, email_body=email_body: _insert_notifications(
-                rows(ids), email_body, as_of, report
+            lambda ids, rows=rows, email_bodies=email_bodies: _insert_notifications(
+                rows(ids), email_bodies, as_of, report
             ),
             report,
             "certificate",
@@ -215,7 +241,7 @@ def send_reminders(
         key_suffix="expired",
         as_of=as_of,
     )
-    expired_email = _email_body("certificate_expired", expired_body)
+    expired_email = _email_bodies("certificate_expired", expired_body)
     # One walk per status, so that each is a range of the (status, expires_at, id) index.
     for status in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
         lapsed = sa.select(*BY_EXPIRY).where(
