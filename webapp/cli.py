@@ -118,6 +118,14 @@ def import_programme(tenant_slug: str, file, slug: str | None, name: str | None)
     click.echo(f"Imported “{path.name}” ({path.slug}) into {tenant.name} as a draft.")
 
 
+@programs_cli.command("schema")
+def programme_schema() -> None:
+    """Print the JSON Schema of programme files (docs/programme-file.schema.json is this
+    output: `flask programs schema > docs/programme-file.schema.json`)."""
+
+    click.echo(programme_files.schema_text(), nl=False)
+
+
 certs_cli = AppGroup("certs", help="Certificates: expiry and recertification.")
 
 

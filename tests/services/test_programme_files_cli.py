@@ -70,3 +70,10 @@ def test_unknown_tenant_or_programme_is_an_error(app):
     result = runner.invoke(args=["programs", "export", "acme", "missing"])
     assert result.exit_code == 1
     assert "no programme “missing”" in result.output
+
+
+def test_schema_prints_the_published_schema(app):
+    result = app.test_cli_runner().invoke(args=["programs", "schema"])
+    assert result.exit_code == 0, result.output
+    assert result.output == files.schema_text()
+    assert json.loads(result.output)["title"] == "CertifiKation programme file"

@@ -5,8 +5,10 @@ tenant as a draft programme.
 
 Modules, each importing only those before it: `document` (format name and version, size
 limit, canonical text, reading a file, JSON paths), `export` (a programme as a document),
-`checks` (field specs, the checker, the import plan), `importing` (a checked document becomes
-a draft). Functions flush but never commit; they raise ValidationFailed with every problem by
+`schema` (the JSON Schema of the file, published as docs/programme-file.schema.json and built
+from the question types, and its errors in the importer's words), `checks` (the schema, then
+the rules it cannot state; the import plan), `importing` (a checked document becomes a
+draft). Functions flush but never commit; they raise ValidationFailed with every problem by
 JSON path.
 """
 
@@ -22,15 +24,18 @@ from webapp.services.programme_files.document import (
 )
 from webapp.services.programme_files.export import export_programme, slugify
 from webapp.services.programme_files.importing import import_programme
+from webapp.services.programme_files.schema import build_schema, schema_text
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_DOCUMENT_BYTES",
+    "build_schema",
     "check_document",
     "dumps",
     "export_programme",
     "import_programme",
     "parse_document",
+    "schema_text",
     "slugify",
 ]

@@ -17,16 +17,16 @@ from webapp.services import certification_path_management as paths
 from webapp.services.programme_files.document import FORMAT, FORMAT_VERSION
 
 
-def export_programme(path: CertificationPath) -> dict[str, Any]:
+def export_programme(programme: CertificationPath) -> dict[str, Any]:
     """The programme as a document: fields, skills and prerequisites by name and slug,
     requirements in order, and each quiz they use from its latest published version (the draft
     when never published). Reads only."""
-    requirements = list(path.requirements)
+    requirements = list(programme.requirements)
     quiz_ids = list(dict.fromkeys(r.quiz_id for r in requirements if r.quiz_id))
     quizzes = {
         q.id: q
         for q in db.session.scalars(
-            sa.select(Quiz).where(Quiz.id.in_(quiz_ids), Quiz.tenant_id == path.tenant_id)
+            sa.select(Quiz).where(Quiz.id.in_(quiz_ids), Quiz.tenant_id == programme.tenant_id)
         )
     }
     versions = paths.latest_quiz_versions(quiz_ids)
@@ -35,16 +35,16 @@ def export_programme(path: CertificationPath) -> dict[str, Any]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "programme": {
-            "name": path.name.strip(),
-            "slug": path.slug,
-            "description": path.description or "",
-            "level": path.level.value,
-            "validity_days": path.validity_days,
-            "renewal_window_days": path.renewal_window_days,
-            "recert_grace_days": path.recert_grace_days,
-            "self_enrolment": path.self_enrolment,
-            "skills": sorted(s.name for s in path.skills),
-            "prerequisites": sorted(p.slug for p in path.prerequisites),
+            "name": programme.name.strip(),
+            "slug": programme.slug,
+            "description": programme.description or "",
+            "level": programme.level.value,
+            "validity_days": programme.validity_days,
+            "renewal_window_days": programme.renewal_window_days,
+            "recert_grace_days": programme.recert_grace_days,
+            "self_enrolment": programme.self_enrolment,
+            "skills": sorted(s.name for s in programme.skills),
+            "prerequisites": sorted(p.slug for p in programme.prerequisites),
         },
         "requirements": [_export_requirement(r, keys) for r in requirements],
         "quizzes": {

@@ -52,20 +52,20 @@ def import_programme(
             f"The programme file has {count} {noun}; nothing was imported.", dict(problems)
         )
     with db.session.begin_nested():
-        path = _create(tenant, actor, plan)
+        programme = _create(tenant, actor, plan)
     audit.record(
         tenant.id,
         actor,
         "programme.imported",
         "programme",
-        path.id,
-        path.name,
-        slug=path.slug,
+        programme.id,
+        programme.name,
+        slug=programme.slug,
         requirements=len(plan.requirements),
         quizzes=len(plan.quizzes),
     )
     db.session.flush()
-    return path
+    return programme
 
 
 def _create(tenant: Tenant, actor: User | None, plan: _Plan) -> CertificationPath:
@@ -85,17 +85,17 @@ def _create(tenant: Tenant, actor: User | None, plan: _Plan) -> CertificationPat
             ) from error
         quiz_ids[key] = quiz.id
     fields = dict(plan.programme, level=Level(plan.programme["level"]))
-    path = CertificationPath(tenant_id=tenant.id, status=PathStatus.DRAFT, **fields)
-    db.session.add(path)
+    programme = CertificationPath(tenant_id=tenant.id, status=PathStatus.DRAFT, **fields)
+    db.session.add(programme)
     db.session.flush()
-    path.skills = _skills(tenant, plan.skills)
-    path.prerequisites = plan.prerequisites
+    programme.skills = _skills(tenant, plan.skills)
+    programme.prerequisites = plan.prerequisites
     for order, spec in enumerate(plan.requirements, start=1):
         is_quiz = spec["kind"] == RequirementKind.QUIZ.value
         db.session.add(
             PathRequirement(
                 tenant_id=tenant.id,
-                path_id=path.id,
+                path_id=programme.id,
                 kind=RequirementKind(spec["kind"]),
                 title=spec["title"].strip(),
                 sort_order=order,
@@ -106,8 +106,8 @@ def _create(tenant: Tenant, actor: User | None, plan: _Plan) -> CertificationPat
             )
         )
     db.session.flush()
-    db.session.expire(path, ["requirements"])
-    return path
+    db.session.expire(programme, ["requirements"])
+    return programme
 
 
 def _skills(tenant: Tenant, names: list[str]) -> list[Skill]:

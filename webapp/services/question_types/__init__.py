@@ -2,9 +2,11 @@
 (validation for the editor and for grading), the normalisation of a submitted answer, its
 grading, the text of an answer and of the key, and the names of its partials.
 
-Adding a type: a module here whose `TYPE` is listed in `REGISTRY`, its attempt partial
-`templates/quiz/types/_<name>.html`, its editor macros `templates/admin/quizzes/types/
-_<name>.html`, and its editor form (`webapp/admin/quiz_forms.py`, `QUESTION_FORMS`).
+Adding a type: a module here whose `TYPE` is listed in `REGISTRY` (with its `file_schema`,
+the keys it adds to a question in a programme file: regenerate docs/programme-file.schema.json),
+its attempt partial `templates/quiz/types/_<name>.html`, its editor macros
+`templates/admin/quizzes/types/_<name>.html`, and its editor form
+(`webapp/admin/quiz_forms.py`, `QUESTION_FORMS`).
 Pure: no app, no database, no request.
 """
 

@@ -15,6 +15,10 @@ AddProblem = Callable[[str, str], None]
 
 _SPACES = re.compile(r"\s+")
 
+# JSON Schema fragments the types' `file_schema` share (the shape of a key, not its rules).
+TEXT_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+NUMBER_OR_TEXT: dict[str, Any] = {"type": ["number", "string"]}
+
 
 def normalize_text(value: str) -> str:
     """Case-insensitive, whitespace-insensitive comparison form of a short text answer."""
@@ -69,6 +73,10 @@ class QuestionType:
     answer_message: ClassVar[str] = ""
     # Whether the attempt page saves the answer on change (choices) rather than while typing.
     saves_on_change: ClassVar[bool] = False
+    # The keys the type adds to a question in a programme file, as a JSON Schema fragment
+    # (`properties` and `required`): their shape only, the rules being `problems`/`validate`.
+    # The programme file's schema is assembled from these (programme_files.schema).
+    file_schema: ClassVar[dict[str, Any]] = {"properties": {}, "required": []}
 
     @property
     def attempt_partial(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from webapp.services.question_types.base import (
+    TEXT_LIST,
     AddProblem,
     Question,
     QuestionType,
@@ -14,6 +15,16 @@ from webapp.services.question_types.base import (
 )
 
 MAX_OPTIONS = 20
+OPTION_LIST: dict[str, Any] = {
+    "type": "array",
+    "description": "The options; their ids are kept on import (attempts refer to them).",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "text"],
+        "properties": {"id": {"type": "string"}, "text": {"type": "string"}},
+    },
+}
 
 
 def option_ids(question: Question) -> list[str]:
@@ -24,6 +35,13 @@ class ChoiceType(QuestionType):
     key_fields: ClassVar[tuple[str, ...]] = ("correct",)
     saves_on_change: ClassVar[bool] = True
     multiple: ClassVar[bool] = False
+    file_schema: ClassVar[dict[str, Any]] = {
+        "properties": {
+            "options": OPTION_LIST,
+            "correct": {**TEXT_LIST, "description": "The ids of the correct options."},
+        },
+        "required": ["options", "correct"],
+    }
 
     def validate(self, question: Question) -> list[str]:
         problems = []

@@ -18,6 +18,13 @@ class MultipleChoice(ChoiceType):
     key_fields = ("correct", "scoring")
     answer_message = "Choose among the options shown."
     multiple = True
+    file_schema = {
+        "properties": {
+            **ChoiceType.file_schema["properties"],
+            "scoring": {"type": "string", "description": "`all_or_nothing` or `partial`."},
+        },
+        "required": [*ChoiceType.file_schema["required"], "scoring"],
+    }
 
     def validate(self, question: Question) -> list[str]:
         problems = super().validate(question)

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from webapp.services.question_types.base import (
+    NUMBER_OR_TEXT,
     AddProblem,
     Question,
     QuestionType,
@@ -24,6 +25,20 @@ class Numeric(QuestionType):
     label = "Numeric"
     key_fields = ("value", "tolerance")
     answer_message = "Enter a number, like 25 or 2.5."
+    file_schema = {
+        "properties": {
+            "value": {
+                "type": [*NUMBER_OR_TEXT["type"], "null"],
+                "description": 'The correct value, like 19.5 or "19.5" (null: not given yet).',
+            },
+            "tolerance": {
+                **NUMBER_OR_TEXT,
+                "default": "0",
+                "description": "Answers within value ± tolerance are correct.",
+            },
+        },
+        "required": ["value"],
+    }
 
     def validate(self, question: Question) -> list[str]:
         problems = []

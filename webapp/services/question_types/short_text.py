@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from webapp.services.question_types.base import (
+    TEXT_LIST,
     AddProblem,
     Question,
     QuestionType,
@@ -23,6 +24,15 @@ class ShortText(QuestionType):
     label = "Short text"
     key_fields = ("accepted",)
     answer_message = f"Your answer can be at most {MAX_ANSWER_LENGTH} characters."
+    file_schema = {
+        "properties": {
+            "accepted": {
+                **TEXT_LIST,
+                "description": "The accepted answers, compared without case and spacing.",
+            }
+        },
+        "required": ["accepted"],
+    }
 
     def validate(self, question: Question) -> list[str]:
         accepted = [a for a in question.get("accepted") or [] if str(a).strip()]

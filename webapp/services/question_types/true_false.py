@@ -14,6 +14,15 @@ class TrueFalse(QuestionType):
     key_fields = ("correct",)
     answer_message = "Answer true or false."
     saves_on_change = True
+    file_schema = {
+        "properties": {
+            "correct": {
+                "type": ["boolean", "null"],
+                "description": "Whether the statement is true (null: not decided yet).",
+            }
+        },
+        "required": ["correct"],
+    }
 
     def validate(self, question: Question) -> list[str]:
         if not isinstance(question.get("correct"), bool):
