@@ -16,7 +16,9 @@ from webapp.models import CertificationPath, Tenant
 from webapp.services import demo, programme_files, recertification
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
-programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
+# The command group keeps the name `flask programs`: it is a documented interface (README,
+# docs/programme-format.md) that scripts call.
+programmes_cli = AppGroup("programs", help="Programme definitions as JSON files.")
 
 
 @click.command("seed-demo")
@@ -84,7 +86,7 @@ def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
     return tenant, path
 
 
-@programs_cli.command("export")
+@programmes_cli.command("export")
 @click.argument("tenant_slug")
 @click.argument("programme_slug")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
@@ -95,7 +97,7 @@ def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
     output.write(programme_files.dumps(programme_files.export_programme(path)))
 
 
-@programs_cli.command("import")
+@programmes_cli.command("import")
 @click.argument("tenant_slug")
 @click.argument("file", type=click.File("rb"))
 @click.option("--slug", default=None, help="Import under this slug instead of the file's.")
@@ -155,5 +157,5 @@ def run_expiry(as_of: str | None) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(jobs_cli)
-    app.cli.add_command(programs_cli)
+    app.cli.add_command(programmes_cli)
     app.cli.add_command(certs_cli)

@@ -221,12 +221,12 @@ def test_queue_filters_by_programme_and_age(client, login, clock, enrolment, lea
     clock.advance(days=4)
     submit(paths.enrol(second, other)[0], second)
     login(mentor)
-    html = client.get(f"/certs/reviews/?program={other.id}").get_data(as_text=True)
+    html = client.get(f"/certs/reviews/?programme={other.id}").get_data(as_text=True)
     assert "Robin Second" in html and "Lee Learner" not in html
     html = client.get("/certs/reviews/?age=3").get_data(as_text=True)
     assert "Lee Learner" in html and "Robin Second" not in html
     foreign = evidence_path(TenantFactory())
-    assert client.get(f"/certs/reviews/?program={foreign.id}").status_code == 404
+    assert client.get(f"/certs/reviews/?programme={foreign.id}").status_code == 404
 
 
 def test_queue_paginates(client, login, app, tenant, mentor, path):

@@ -44,7 +44,7 @@ REVIEWS_CHANGED = "reviews-changed"
 @bp.get("/certs/reviews/")
 @mentor_required
 def queue():
-    path_id = request.args.get("program", type=int)
+    path_id = request.args.get("programme", type=int)
     if path_id is not None:
         tenant_get_or_404(CertificationPath, path_id)
     age = request.args.get("age", type=int)
@@ -204,7 +204,7 @@ def submit(slug: str, requirement_id: int):
             db.session.commit()
             flash("Your evidence was submitted. A mentor will review it.", "success")
             return htmx.see_other(
-                url_for("programs.requirement", slug=slug, requirement_id=requirement_id)
+                url_for("programmes.requirement", slug=slug, requirement_id=requirement_id)
             )
     return _requirement_page(path, enrolment, definition, form), 422
 
@@ -215,7 +215,7 @@ def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
     template = (
         "peer_review/_requirement_actions.html"
         if htmx.is_fragment_request(EVIDENCE_TARGET)
-        else "programs/requirement.html"
+        else "programmes/requirement.html"
     )
     return render_template(
         template,
@@ -235,7 +235,7 @@ def withdraw(submission_id: int):
     )
     enrolment = db.session.get(Enrolment, submission.enrolment_id)
     back = url_for(
-        "programs.requirement",
+        "programmes.requirement",
         slug=enrolment.path.slug,
         requirement_id=submission.requirement_id,
     )

@@ -48,7 +48,9 @@ def _own_attempt(attempt_id: int) -> Evaluation:
 def _requirement_url(enrolment: Enrolment | None, requirement_id: int | None) -> str:
     if enrolment is None or requirement_id is None:
         return url_for("center.dashboard")
-    return url_for("programs.requirement", slug=enrolment.path.slug, requirement_id=requirement_id)
+    return url_for(
+        "programmes.requirement", slug=enrolment.path.slug, requirement_id=requirement_id
+    )
 
 
 def _attempt_back_url(attempt: Evaluation) -> str:

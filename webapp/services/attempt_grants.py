@@ -121,7 +121,7 @@ def grant_attempts(
         f"An administrator granted you {extra} more {noun} at “{title}” in "
         f"{enrolment.path.name}." + (f" Reason: {reason}" if reason else ""),
         urls.public_url(
-            "programs.requirement", slug=enrolment.path.slug, requirement_id=requirement_id
+            "programmes.requirement", slug=enrolment.path.slug, requirement_id=requirement_id
         ),
     )
     return grant

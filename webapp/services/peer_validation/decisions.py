@@ -199,7 +199,9 @@ def _tell_learner(
         f"Your {_what(subject)} for “{title}” was {verdict}",
         body,
         path_for(
-            "programs.requirement", slug=enrolment.path.slug, requirement_id=subject.requirement_id
+            "programmes.requirement",
+            slug=enrolment.path.slug,
+            requirement_id=subject.requirement_id,
         ),
         dedupe_key=f"decision:{_subject_key(subject)}:{subject.id}",
     )

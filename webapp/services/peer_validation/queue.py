@@ -39,7 +39,7 @@ class QueueItem:
 
 
 class QueuePage(Page):
-    """One page of the queue; `args` are its filters (program, age)."""
+    """One page of the queue; `args` are its filters (programme, age)."""
 
 
 def _queue_union(
@@ -145,5 +145,5 @@ def review_queue(
         page=page,
         per_page=per_page,
         total=total,
-        args={"program": path_id, "age": older_than_days},
+        args={"programme": path_id, "age": older_than_days},
     )

@@ -124,7 +124,7 @@ def _verify_prefix() -> str:
 def _notify_renewals(
     enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
 ) -> None:
-    link = urls.public_url("programs.detail", slug=path.slug)
+    link = urls.public_url("programmes.detail", slug=path.slug)
     body = (
         f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
         "been opened for you."

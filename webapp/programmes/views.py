@@ -13,7 +13,7 @@ from webapp.services import catalogue, orchestration
 from webapp.services import certification_path_management as paths
 from webapp.storage import get_storage
 
-bp = Blueprint("programs", __name__, url_prefix="/certs/programs")
+bp = Blueprint("programmes", __name__, url_prefix="/certs/programs")
 
 
 @bp.get("/")
@@ -24,7 +24,7 @@ def catalogue_page():
         level = None
     entries = catalogue.published_programmes(current_user, search=search, level=level)
     return render_template(
-        "programs/catalogue.html", entries=entries, search=search, level=level, levels=list(Level)
+        "programmes/catalogue.html", entries=entries, search=search, level=level, levels=list(Level)
     )
 
 
@@ -40,7 +40,7 @@ def detail(slug: str):
     path = _programme_or_404(slug)
     enrolment = catalogue.latest_enrolment(current_user, path)
     return render_template(
-        "programs/detail.html",
+        "programmes/detail.html",
         path=path,
         enrolment=enrolment,
         states=catalogue.requirement_states(enrolment) if enrolment else [],
@@ -64,7 +64,7 @@ def enrol(slug: str):
             flash(f"Your renewal of {path.name} has started.", "success")
         else:
             flash(f"You are enrolled in {path.name}.", "success")
-    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+    return htmx.see_other(url_for("programmes.detail", slug=path.slug))
 
 
 def _own_requirement(slug: str, requirement_id: int):
@@ -82,7 +82,7 @@ def _own_requirement(slug: str, requirement_id: int):
 def requirement(slug: str, requirement_id: int):
     path, enrolment, definition = _own_requirement(slug, requirement_id)
     return render_template(
-        "programs/requirement.html",
+        "programmes/requirement.html",
         **requirement_page.requirement_context(current_user, path, enrolment, definition),
     )
 
@@ -97,7 +97,7 @@ def complete_content(slug: str, requirement_id: int):
     else:
         db.session.commit()
         flash("Marked as complete.", "success")
-    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+    return htmx.see_other(url_for("programmes.detail", slug=path.slug))
 
 
 @bp.get("/<slug>/badge")
