@@ -134,11 +134,13 @@ class QuizVersionFactory(Base):
 class RequirementFactory(Base):
     class Meta:
         model = PathRequirement
-        exclude = ("path",)
+        exclude = ("programme",)
+        # Transitional: tests/services/test_programme_files.py still passes `path=`.
+        rename = {"path": "programme"}
 
-    path = factory.SubFactory(PathFactory)
-    tenant_id = factory.SelfAttribute("path.tenant_id")
-    path_id = factory.SelfAttribute("path.id")
+    programme = factory.SubFactory(PathFactory)
+    tenant_id = factory.SelfAttribute("programme.tenant_id")
+    path_id = factory.SelfAttribute("programme.id")
     kind = RequirementKind.CONTENT
     title = factory.Sequence(lambda n: f"Requirement {n}")
     sort_order = factory.Sequence(lambda n: n)
@@ -149,15 +151,15 @@ def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> Certif
     """A published programme with `requirements` content requirements (version 1.0)."""
     from webapp.services import certification_path_management as paths
 
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     for _ in range(requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
-def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **path_kwargs):
+def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **programme_kwargs):
     """A certificate issued the real way: a published one-requirement programme, enrolment,
     content marked complete (orchestration issues it in the same transaction)."""
     from webapp.services import certificates, orchestration
@@ -165,8 +167,8 @@ def issued_certificate(tenant: Tenant | None = None, user: User | None = None, *
 
     tenant = tenant or (user.tenant if user is not None else TenantFactory())
     user = user or UserFactory(tenant=tenant)
-    path = published_path(tenant, requirements=1, **path_kwargs)
-    enrolment, _ = paths.enrol(user, path)
+    programme = published_path(tenant, requirements=1, **programme_kwargs)
+    enrolment, _ = paths.enrol(user, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     orchestration.mark_content_complete(enrolment, requirement_id)
     return certificates.certificate_of(enrolment.id)
@@ -183,9 +185,9 @@ def evidence_path(
     """A published programme whose first requirement is evidence, then content requirements."""
     from webapp.services import certification_path_management as paths
 
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.EVIDENCE,
         title="Inspection report",
         meta={
@@ -195,10 +197,10 @@ def evidence_path(
         },
     )
     for _ in range(content_requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
 def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
@@ -206,18 +208,18 @@ def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
     from webapp.services import certification_path_management as paths
 
     version = QuizVersionFactory(quiz=QuizFactory(tenant=tenant))
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=version.quiz_id,
         meta={"requires_peer_validation": True},
     )
-    RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+    RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
 def awaiting_evaluation(enrolment: Enrolment, requirement_id: int, **kwargs) -> Evaluation:
@@ -276,9 +278,9 @@ def quiz_path(
         tenant=tenant, settings={**DEFAULT_SETTINGS, **(settings or {})}, **quiz_kwargs
     )
     QuizVersionFactory(quiz=quiz)
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=quiz.id,
@@ -286,7 +288,7 @@ def quiz_path(
         meta={"requires_peer_validation": requires_peer_validation},
     )
     for _ in range(content_requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme

@@ -87,9 +87,11 @@ WRONG = {"q1": ["b"], "q2": ["c"], "q3": ["true"], "q4": ["somewhere"], "q5": ["
 
 def enrolled_learner(tenant, *, questions=None, **quiz_kwargs):
     """(learner, enrolment, quiz requirement id) in a fresh programme of `tenant`."""
-    path = quiz_path(tenant, questions=questions or [dict(q) for q in QUESTIONS], **quiz_kwargs)
+    programme = quiz_path(
+        tenant, questions=questions or [dict(q) for q in QUESTIONS], **quiz_kwargs
+    )
     learner = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = next(
         r["requirement_id"]
         for r in enrolment.program_snapshot["requirements"]

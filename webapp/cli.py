@@ -76,14 +76,14 @@ def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
         raise click.ClickException(f"There is no tenant with the slug “{tenant_slug}”.")
     if programme_slug is None:
         return tenant, None
-    path = db.session.scalar(
+    programme = db.session.scalar(
         sa.select(CertificationPath).where(
             CertificationPath.tenant_id == tenant.id, CertificationPath.slug == programme_slug
         )
     )
-    if path is None:
+    if programme is None:
         raise click.ClickException(f"{tenant.name} has no programme “{programme_slug}”.")
-    return tenant, path
+    return tenant, programme
 
 
 @programmes_cli.command("export")
@@ -93,8 +93,8 @@ def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
 def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
     """Write a programme with its quizzes as JSON (to standard output by default)."""
 
-    _tenant, path = _tenant_programme(tenant_slug, programme_slug)
-    output.write(programme_files.dumps(programme_files.export_programme(path)))
+    _tenant, programme = _tenant_programme(tenant_slug, programme_slug)
+    output.write(programme_files.dumps(programme_files.export_programme(programme)))
 
 
 @programmes_cli.command("import")
@@ -106,10 +106,10 @@ def import_programme(tenant_slug: str, file, slug: str | None, name: str | None)
     """Create a draft programme from a JSON file; lists every problem and saves nothing when
     the file has any."""
 
-    tenant, _path = _tenant_programme(tenant_slug)
+    tenant, _programme = _tenant_programme(tenant_slug)
     raw = file.read(programme_files.MAX_DOCUMENT_BYTES + 1)
     try:
-        path = programme_files.import_programme(tenant, None, raw, slug=slug, name=name)
+        programme = programme_files.import_programme(tenant, None, raw, slug=slug, name=name)
     except ValidationFailed as error:
         click.echo(error.message, err=True)
         for where, messages in error.problems.items():
@@ -117,7 +117,7 @@ def import_programme(tenant_slug: str, file, slug: str | None, name: str | None)
                 click.echo(f"  {where}: {message}", err=True)
         raise click.exceptions.Exit(1) from error
     db.session.commit()
-    click.echo(f"Imported “{path.name}” ({path.slug}) into {tenant.name} as a draft.")
+    click.echo(f"Imported “{programme.name}” ({programme.slug}) into {tenant.name} as a draft.")
 
 
 certs_cli = AppGroup("certs", help="Certificates: expiry and recertification.")

@@ -46,7 +46,7 @@ def quiz_next_step(user: User, enrolment: Enrolment | None, requirement_id: int)
 
 def requirement_context(
     user: User,
-    path,
+    programme,
     enrolment: Enrolment,
     definition: dict[str, Any],
     *,
@@ -60,7 +60,7 @@ def requirement_context(
         if s.definition["requirement_id"] == requirement_id
     )
     context: dict[str, Any] = {
-        "path": path,
+        "programme": programme,
         "enrolment": enrolment,
         "requirement": definition,
         "progress": state.progress,

@@ -59,15 +59,15 @@ def seed_before_0003() -> None:
             session_token=f"token{tenant_id}",
             created_at=now,
         )
-    paths = [
+    programmes = [
         (1, 1, "Forklift", "forklift"),
         (2, 1, "Forklift", "forklift-2"),
         (3, 2, "Forklift", "forklift"),
     ]
-    for path_id, tenant_id, name, slug in paths:
+    for programme_id, tenant_id, name, slug in programmes:
         insert(
             "certification_paths",
-            id=path_id,
+            id=programme_id,
             tenant_id=tenant_id,
             name=name,
             slug=slug,
@@ -83,13 +83,13 @@ def seed_before_0003() -> None:
             created_at=now,
         )
     # One shared counter: Acme 00001, Globex 00002, Acme 00003.
-    for serial, tenant_id, path_id in ((1, 1, 1), (2, 2, 3), (3, 1, 2)):
+    for serial, tenant_id, programme_id in ((1, 1, 1), (2, 2, 3), (3, 1, 2)):
         insert(
             "program_enrolments",
             id=serial,
             tenant_id=tenant_id,
             user_id=tenant_id,
-            path_id=path_id,
+            path_id=programme_id,
             status="certified",
             program_snapshot="{}",
             path_version="1.0",
@@ -102,7 +102,7 @@ def seed_before_0003() -> None:
             tenant_id=tenant_id,
             enrolment_id=serial,
             user_id=tenant_id,
-            path_id=path_id,
+            path_id=programme_id,
             path_version="1.0",
             number=f"CERT-2026-{serial:05d}",
             status="active",

@@ -25,7 +25,7 @@ def _filter_form() -> CertificateFilterForm:
         .where(CertificationPath.tenant_id == tenant_id())
         .order_by(CertificationPath.name)
     ).all()
-    form.path_id.choices = choices([("", "All programmes"), *programmes])
+    form.programme_id.choices = choices([("", "All programmes"), *programmes])
     form.validate()
     return form
 

@@ -44,15 +44,15 @@ REVIEWS_CHANGED = "reviews-changed"
 @bp.get("/certs/reviews/")
 @mentor_required
 def queue():
-    path_id = request.args.get("programme", type=int)
-    if path_id is not None:
-        tenant_get_or_404(CertificationPath, path_id)
+    programme_id = request.args.get("programme", type=int)
+    if programme_id is not None:
+        tenant_get_or_404(CertificationPath, programme_id)
     age = request.args.get("age", type=int)
     page = reviews.review_queue(
         current_user,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
-        path_id=path_id,
+        programme_id=programme_id,
         older_than_days=age if age in AGE_FILTERS else None,
     )
     if htmx.is_fragment_request(QUEUE_TARGET):
@@ -169,12 +169,12 @@ def age_filter(delta: timedelta) -> str:
 
 
 def _own_evidence_requirement(slug: str, requirement_id: int):
-    path = catalogue.visible_programme(current_user, slug) or abort(404)
-    enrolment = catalogue.latest_enrolment(current_user, path) or abort(404)
+    programme = catalogue.visible_programme(current_user, slug) or abort(404)
+    enrolment = catalogue.latest_enrolment(current_user, programme) or abort(404)
     definition = orchestration.snapshot_requirement(enrolment, requirement_id)
     if definition is None or definition["kind"] != "evidence":
         abort(404)
-    return path, enrolment, definition
+    return programme, enrolment, definition
 
 
 def _uploads(files) -> list[tuple[str, bytes]]:
@@ -185,7 +185,7 @@ def _uploads(files) -> list[tuple[str, bytes]]:
 
 @bp.post("/certs/programs/<slug>/requirements/<int:requirement_id>/evidence")
 def submit(slug: str, requirement_id: int):
-    path, enrolment, definition = _own_evidence_requirement(slug, requirement_id)
+    programme, enrolment, definition = _own_evidence_requirement(slug, requirement_id)
     form = EvidenceForm()
     if form.validate_on_submit():
         try:
@@ -206,10 +206,10 @@ def submit(slug: str, requirement_id: int):
             return htmx.see_other(
                 url_for("programmes.requirement", slug=slug, requirement_id=requirement_id)
             )
-    return _requirement_page(path, enrolment, definition, form), 422
+    return _requirement_page(programme, enrolment, definition, form), 422
 
 
-def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
+def _requirement_page(programme, enrolment, definition, form: EvidenceForm) -> str:
     """The learner's requirement page with the evidence form as posted (or only the evidence
     panel for htmx requests aimed at it)."""
     template = (
@@ -220,7 +220,7 @@ def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
     return render_template(
         template,
         **requirement_page.requirement_context(
-            current_user, path, enrolment, definition, evidence_form=form
+            current_user, programme, enrolment, definition, evidence_form=form
         ),
     )
 
@@ -236,7 +236,7 @@ def withdraw(submission_id: int):
     enrolment = db.session.get(Enrolment, submission.enrolment_id)
     back = url_for(
         "programmes.requirement",
-        slug=enrolment.path.slug,
+        slug=enrolment.programme.slug,
         requirement_id=submission.requirement_id,
     )
     try:

@@ -49,7 +49,7 @@ def _requirement_url(enrolment: Enrolment | None, requirement_id: int | None) ->
     if enrolment is None or requirement_id is None:
         return url_for("center.dashboard")
     return url_for(
-        "programmes.requirement", slug=enrolment.path.slug, requirement_id=requirement_id
+        "programmes.requirement", slug=enrolment.programme.slug, requirement_id=requirement_id
     )
 
 
