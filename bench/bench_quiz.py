@@ -149,7 +149,7 @@ def _seed(db) -> tuple[int, int, int]:
                 title=kind.value,
                 sort_order=order,
                 quiz_id=quiz.id if kind is RequirementKind.QUIZ else None,
-                meta={} if kind is RequirementKind.QUIZ else {"body": "Read."},
+                settings={} if kind is RequirementKind.QUIZ else {"body": "Read."},
             )
         )
     db.session.flush()

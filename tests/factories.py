@@ -135,8 +135,9 @@ class RequirementFactory(Base):
     class Meta:
         model = PathRequirement
         exclude = ("programme",)
-        # Transitional: tests/services/test_programme_files.py still passes `path=`.
-        rename = {"path": "programme"}
+        # Transitional: tests/services/test_programme_files.py, rewritten on another branch,
+        # still passes `path=` and `meta=`.
+        rename = {"path": "programme", "meta": "settings"}
 
     programme = factory.SubFactory(PathFactory)
     tenant_id = factory.SelfAttribute("programme.tenant_id")
@@ -144,7 +145,7 @@ class RequirementFactory(Base):
     kind = RequirementKind.CONTENT
     title = factory.Sequence(lambda n: f"Requirement {n}")
     sort_order = factory.Sequence(lambda n: n)
-    meta = factory.LazyFunction(lambda: {"body": "Read this."})
+    settings = factory.LazyFunction(lambda: {"body": "Read this."})
 
 
 def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> CertificationPath:
@@ -190,7 +191,7 @@ def evidence_path(
         programme=programme,
         kind=RequirementKind.EVIDENCE,
         title="Inspection report",
-        meta={
+        settings={
             "instructions": "Upload the signed inspection report.",
             "accepted_types": list(accepted_types),
             "required_approvals": required_approvals,
@@ -214,7 +215,7 @@ def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=version.quiz_id,
-        meta={"requires_peer_validation": True},
+        settings={"requires_peer_validation": True},
     )
     RequirementFactory(programme=programme)
     db.session.expire(programme, ["requirements"])
@@ -285,7 +286,7 @@ def quiz_path(
         title="Safety quiz",
         quiz_id=quiz.id,
         min_score=min_score,
-        meta={"requires_peer_validation": requires_peer_validation},
+        settings={"requires_peer_validation": requires_peer_validation},
     )
     for _ in range(content_requirements):
         RequirementFactory(programme=programme)

@@ -1,7 +1,9 @@
-"""Migration 0003 on a database holding data: existing certificate numbers stay, each
+"""Migrations on a database holding data. 0003: existing certificate numbers stay, each
 tenant's counter continues after its own highest serial, clashing programme names are
-renamed before names become unique per tenant."""
+renamed before names become unique per tenant. 0005: requirement settings keep their values
+when their column is renamed, and back."""
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -153,3 +155,29 @@ def test_downgrade_and_upgrade_again(empty_app):
     upgrade()
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("certificate_counters")}
     assert columns == {"tenant_id", "year", "last_number"}
+
+
+def test_requirement_settings_keep_their_values_through_the_column_rename(empty_app):
+    upgrade(revision="0002")
+    seed_before_0003()
+    upgrade(revision="0003")
+    insert(
+        "path_requirements",
+        id=1,
+        tenant_id=1,
+        path_id=1,
+        kind="evidence",
+        title="Report",
+        sort_order=1,
+        is_mandatory=True,
+        metadata='{"required_approvals": 2}',
+        created_at="2026-06-15 10:00:00+00:00",
+    )
+    db.session.commit()
+    upgrade(revision="0005")
+    value = db.session.execute(sa.text("SELECT settings FROM path_requirements")).scalar_one()
+    assert (json.loads(value) if isinstance(value, str) else value) == {"required_approvals": 2}
+    db.session.commit()
+    downgrade(revision="0003")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("path_requirements")}
+    assert "metadata" in columns and "settings" not in columns

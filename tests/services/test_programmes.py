@@ -259,7 +259,7 @@ def test_existing_enrolments_stay_pinned_new_ones_take_the_latest(app):
     quiz = QuizFactory(tenant_id=tenant.id)
     v1 = QuizVersionFactory(quiz=quiz, number=1)
     programme = PathFactory(tenant=tenant)
-    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={})
     db.session.expire(programme, ["requirements"])
     paths.publish_path(programme, admin)
     first, _ = paths.enrol(UserFactory(tenant=tenant), programme)

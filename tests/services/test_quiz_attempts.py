@@ -365,7 +365,7 @@ def test_one_attempt_in_progress_per_quiz_across_programmes(tenant):
 
     quiz_id = enrolment.program_snapshot["requirements"][0]["quiz_id"]
     programme = PathFactory(tenant=tenant)
-    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz_id, meta={})
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz_id, settings={})
     db.session.expire(programme, ["requirements"])
     paths.publish_path(programme, None)
     second, _ = paths.enrol(learner, programme)

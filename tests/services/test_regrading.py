@@ -169,7 +169,7 @@ def _same_version(tenant, version):
 
     programme = PathFactory(tenant=tenant)
     RequirementFactory(
-        programme=programme, kind=RequirementKind.QUIZ, quiz_id=version.quiz_id, meta={}
+        programme=programme, kind=RequirementKind.QUIZ, quiz_id=version.quiz_id, settings={}
     )
     db.session.expire(programme, ["requirements"])
     paths.publish_path(programme, None)

@@ -146,7 +146,7 @@ def _requirement_form(requirement: PathRequirement | None = None, **kwargs) -> R
     """The requirement form with its choices: filled from `requirement` on GET, else bound
     to the posted form, or to `formdata=` when given (None: an empty form)."""
     if request.method == "GET" and requirement is not None:
-        form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.meta)
+        form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.settings)
     else:
         form = RequirementForm(**kwargs)
     quizzes = db.session.execute(

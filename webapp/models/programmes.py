@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from webapp import clock
 from webapp.errors import InvalidTransition
@@ -139,7 +139,7 @@ class RequirementKind(enum.StrEnum):
 
 
 class PathRequirement(TenantScoped, Timestamped, Base):
-    """One step of a programme; kind-specific settings live in `meta` (column `metadata`)."""
+    """One step of a programme; its kind-specific settings live in `settings`."""
 
     __tablename__ = "path_requirements"
 
@@ -155,7 +155,10 @@ class PathRequirement(TenantScoped, Timestamped, Base):
         sa.ForeignKey("quizzes.id", ondelete="RESTRICT"), index=True
     )
     min_score: Mapped[int | None] = mapped_column()
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=json_default_dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default_dict)
+    # Transitional: services/programme_files, rewritten on another branch, still reads and
+    # writes `meta`; drop this synonym once it says `settings`.
+    meta: Mapped[dict[str, Any]] = synonym("settings")
     # Requirements referenced by enrolments are never deleted, only taken out of the programme.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

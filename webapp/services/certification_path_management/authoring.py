@@ -170,8 +170,8 @@ def validate_requirement_fields(
     return problems
 
 
-def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The kind-specific settings stored in a requirement's metadata."""
+def requirement_settings(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The kind-specific settings stored in a requirement's `settings`."""
     if kind == RequirementKind.QUIZ.value:
         return {"requires_peer_validation": bool(data.get("requires_peer_validation"))}
     if kind == RequirementKind.EVIDENCE.value:
@@ -184,6 +184,11 @@ def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         "body": (data.get("body") or "").strip(),
         "video_url": (data.get("video_url") or "").strip() or None,
     }
+
+
+# Transitional: services/programme_files, rewritten on another branch, still calls it by its
+# old name; drop this alias once it calls `requirement_settings`.
+requirement_meta = requirement_settings
 
 
 def prerequisite_cycle(programme: CertificationPath, prerequisite_ids: list[int]) -> bool:
@@ -402,7 +407,7 @@ def _requirement_values(
         "is_mandatory": bool(data.get("is_mandatory", True)),
         "quiz_id": data.get("quiz_id") if is_quiz else None,
         "min_score": data.get("min_score") if is_quiz else None,
-        "meta": requirement_meta(kind, data),
+        "settings": requirement_settings(kind, data),
     }
 
 

@@ -33,14 +33,14 @@ from webapp.models import (
 
 def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersion | None) -> dict:
     """The frozen form of one requirement, as stored in snapshots and versions."""
-    meta = dict(requirement.meta or {})
+    settings = dict(requirement.settings or {})
     definition: dict[str, Any] = {
         "requirement_id": requirement.id,
         "kind": requirement.kind.value,
         "title": requirement.title,
         "sort_order": requirement.sort_order,
         "is_mandatory": requirement.is_mandatory,
-        "settings": meta,
+        "settings": settings,
     }
     if requirement.kind is RequirementKind.QUIZ:
         definition["quiz_id"] = requirement.quiz_id
@@ -50,7 +50,7 @@ def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersi
             if requirement.min_score is not None
             else current_app.config["CERT_PASS_PERCENT"]
         )
-        definition["requires_peer_validation"] = bool(meta.get("requires_peer_validation"))
+        definition["requires_peer_validation"] = bool(settings.get("requires_peer_validation"))
     return definition
 
 
