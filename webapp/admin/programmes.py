@@ -49,7 +49,11 @@ def programmes():
         statement = statement.where(CertificationPath.status == status)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
-        "admin/programmes/list.html", page=page, search=search, status=status, statuses=STATUSES
+        "admin/programmes/programmes.html",
+        page=page,
+        search=search,
+        status=status,
+        statuses=STATUSES,
     )
 
 
@@ -115,7 +119,7 @@ def programme_new():
                 flash(f"Programme “{programme.name}” created as a draft.", "success")
                 return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
             db.session.rollback()
-    return render_template("admin/programmes/form.html", form=form, programme=None), (
+    return render_template("admin/programmes/programme_new.html", form=form), (
         422 if form.is_submitted() else 200
     )
 
@@ -137,9 +141,9 @@ def programme_edit(programme_id: int):
                 flash("Programme saved.", "success")
                 return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
             db.session.rollback()
-    return render_template("admin/programmes/form.html", form=form, programme=programme), (
-        422 if form.is_submitted() else 200
-    )
+    return render_template(
+        "admin/programmes/programme_edit.html", form=form, programme=programme
+    ), (422 if form.is_submitted() else 200)
 
 
 def _requirement_form(requirement: PathRequirement | None = None, **kwargs) -> RequirementForm:
@@ -183,7 +187,7 @@ def _programme_page(
     }
     if fragment:
         return render_template("admin/programmes/_requirements.html", **context), status
-    return render_template("admin/programmes/page.html", **context), status
+    return render_template("admin/programmes/programme.html", **context), status
 
 
 @bp.get("/programs/<int:programme_id>")
@@ -315,7 +319,7 @@ def programme_publish(programme_id: int):
 
 def _archive_page(programme: CertificationPath, refusal: str | None = None, status: int = 200):
     return render_template(
-        "admin/programmes/archive.html",
+        "admin/programmes/programme_archive.html",
         programme=programme,
         figures=paths.archive_figures(programme),
         refusal=refusal,
@@ -342,14 +346,16 @@ def programme_delete(programme_id: int):
     programme = tenant_get_or_404(CertificationPath, programme_id)
     if request.method == "GET":
         refusal = paths.deletion_refusal(programme)
-        return render_template("admin/programmes/delete.html", programme=programme, refusal=refusal)
+        return render_template(
+            "admin/programmes/programme_delete.html", programme=programme, refusal=refusal
+        )
     name = programme.name
     try:
         paths.delete_programme(programme, current_user)
     except Conflict as error:
         db.session.rollback()
         return render_template(
-            "admin/programmes/delete.html", programme=programme, refusal=error.message
+            "admin/programmes/programme_delete.html", programme=programme, refusal=error.message
         ), error.status_code
     db.session.commit()
     flash(f"Programme “{name}” deleted.", "success")
@@ -396,5 +402,5 @@ def programme_enrol(programme_id: int):
     summary = paths.enrol_many(programme, users, current_user)
     db.session.commit()
     return render_template(
-        "admin/programmes/enrol_result.html", programme=programme, summary=summary
+        "admin/programmes/programme_enrol.html", programme=programme, summary=summary
     )

@@ -51,6 +51,8 @@ def programme_import():
             db.session.commit()
             flash(f"Imported “{programme.name}” as a draft programme.", "success")
             return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
-    template = "_import.html" if htmx.is_fragment_request("programme-import") else "import.html"
+    template = (
+        "_import.html" if htmx.is_fragment_request("programme-import") else "programme_import.html"
+    )
     status = 422 if form.is_submitted() else 200
     return render_template(f"admin/transfer/{template}", form=form, error=error), status

@@ -116,7 +116,12 @@ def _review_page(subject, form: DecisionForm | None = None, status: int = 200, *
     if htmx.is_fragment_request(DECISION_TARGET):
         return render_template("peer_review/_decision.html", **context), status
     page = reviews.review_queue(current_user, per_page=current_app.config["PAGE_SIZE"])
-    return render_template("peer_review/review.html", page=page, **context), status
+    template = (
+        "peer_review/submission.html"
+        if isinstance(subject, EvidenceSubmission)
+        else "peer_review/evaluation.html"
+    )
+    return render_template(template, page=page, **context), status
 
 
 def _decide(subject):

@@ -24,7 +24,11 @@ def catalogue_page():
         level = None
     entries = catalogue.published_programmes(current_user, search=search, level=level)
     return render_template(
-        "programmes/catalogue.html", entries=entries, search=search, level=level, levels=list(Level)
+        "programmes/catalogue_page.html",
+        entries=entries,
+        search=search,
+        level=level,
+        levels=list(Level),
     )
 
 

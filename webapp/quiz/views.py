@@ -223,7 +223,7 @@ def result(attempt_id: int):
         if not evaluation.is_overdue(attempt):
             return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
         # Time is up but nothing graded it yet (see `attempt`): no result exists to show.
-        return render_template("quiz/grading.html", attempt=attempt, back_url=back_url)
+        return render_template("quiz/result_grading.html", attempt=attempt, back_url=back_url)
     return render_template(
         "quiz/result.html",
         result=evaluation.attempt_result(attempt),
