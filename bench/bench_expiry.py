@@ -117,7 +117,7 @@ class Dialect:
 POSTGRESQL = Dialect(
     name="postgresql",
     series=(
-        "(SELECT g, (g - 1) / :programmes + 1 AS u, :path0 + (g - 1) % :programmes AS p,"
+        "(SELECT g, (g - 1) / :programmes + 1 AS u, :programme0 + (g - 1) % :programmes AS p,"
         " CAST(:as_of AS timestamptz) + (((g::bigint * :hash) % :spread) - :back)"
         " * interval '1 second' AS t FROM generate_series(1, :rows) AS g) AS s"
     ),
@@ -133,7 +133,7 @@ SQLITE = Dialect(
     name="sqlite",
     series=(
         "(WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :rows)"
-        " SELECT g, (g - 1) / :programmes + 1 AS u, :path0 + (g - 1) % :programmes AS p,"
+        " SELECT g, (g - 1) / :programmes + 1 AS u, :programme0 + (g - 1) % :programmes AS p,"
         " :as_of_epoch + ((g * :hash) % :spread) - :back AS t FROM seq) AS s"
     ),
     at=lambda days: (
@@ -170,29 +170,29 @@ def _seed_programmes() -> dict[str, int]:
         db.session.add_all(units)
         programmes = []
         for i in range(PROGRAMMES):
-            path = CertificationPath(
+            programme = CertificationPath(
                 tenant_id=tenant.id,
                 name=f"Programme {i + 1}",
                 slug=f"programme-{i + 1}",
                 validity_days=365,
                 renewal_window_days=60 if i % 5 == 0 else 30,
             )
-            db.session.add(path)
+            db.session.add(programme)
             db.session.flush()
             for step in range(3 if i % 2 == 0 else 2):
                 paths.add_requirement(
-                    path,
+                    programme,
                     None,
                     "content",
-                    {"title": f"Step {step + 1} of {path.name}", "body": "Read and confirm."},
+                    {"title": f"Step {step + 1} of {programme.name}", "body": "Read and confirm."},
                     ("pdf",),
                 )
-            paths.publish_path(path, None)
-            programmes.append(path.id)
+            paths.publish_path(programme, None)
+            programmes.append(programme.id)
         db.session.commit()
         if programmes != list(range(programmes[0], programmes[0] + PROGRAMMES)):
             raise RuntimeError("programme ids are not contiguous")
-        return {"tenant": tenant.id, "unit0": units[0].id, "path0": programmes[0]}
+        return {"tenant": tenant.id, "unit0": units[0].id, "programme0": programmes[0]}
     finally:
         clock.install(previous)
 

@@ -137,25 +137,25 @@ def _seed(db) -> tuple[int, int, int]:
             settings=settings,
         )
     )
-    path = CertificationPath(tenant_id=tenant.id, name="Bench programme", slug="bench")
-    db.session.add(path)
+    programme = CertificationPath(tenant_id=tenant.id, name="Bench programme", slug="bench")
+    db.session.add(programme)
     db.session.flush()
     for order, kind in enumerate((RequirementKind.QUIZ, RequirementKind.CONTENT), start=1):
         db.session.add(
             PathRequirement(
                 tenant_id=tenant.id,
-                path_id=path.id,
+                path_id=programme.id,
                 kind=kind,
                 title=kind.value,
                 sort_order=order,
                 quiz_id=quiz.id if kind is RequirementKind.QUIZ else None,
-                meta={} if kind is RequirementKind.QUIZ else {"body": "Read."},
+                settings={} if kind is RequirementKind.QUIZ else {"body": "Read."},
             )
         )
     db.session.flush()
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    enrolment, _ = paths.enrol(user, path)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    enrolment, _ = paths.enrol(user, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     db.session.commit()
     return user.id, enrolment.id, requirement_id

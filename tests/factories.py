@@ -128,36 +128,36 @@ class QuizVersionFactory(Base):
 class RequirementFactory(Base):
     class Meta:
         model = PathRequirement
-        exclude = ("path",)
+        exclude = ("programme",)
 
-    path = factory.SubFactory(PathFactory)
-    tenant_id = factory.SelfAttribute("path.tenant_id")
-    path_id = factory.SelfAttribute("path.id")
+    programme = factory.SubFactory(PathFactory)
+    tenant_id = factory.SelfAttribute("programme.tenant_id")
+    path_id = factory.SelfAttribute("programme.id")
     kind = RequirementKind.CONTENT
     title = factory.Sequence(lambda n: f"Requirement {n}")
     sort_order = factory.Sequence(lambda n: n)
-    meta = factory.LazyFunction(lambda: {"body": "Read this."})
+    settings = factory.LazyFunction(lambda: {"body": "Read this."})
 
 
 def published_path(tenant: Tenant, *, requirements: int = 2, **kwargs) -> CertificationPath:
     """A published programme with `requirements` content requirements (version 1.0)."""
 
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     for _ in range(requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
-def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **path_kwargs):
+def issued_certificate(tenant: Tenant | None = None, user: User | None = None, **programme_kwargs):
     """A certificate issued the real way: a published one-requirement programme, enrolment,
     content marked complete (orchestration issues it in the same transaction)."""
 
     tenant = tenant or (user.tenant if user is not None else TenantFactory())
     user = user or UserFactory(tenant=tenant)
-    path = published_path(tenant, requirements=1, **path_kwargs)
-    enrolment, _ = paths.enrol(user, path)
+    programme = published_path(tenant, requirements=1, **programme_kwargs)
+    enrolment, _ = paths.enrol(user, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     orchestration.mark_content_complete(enrolment, requirement_id)
     return certificates.certificate_of(enrolment.id)
@@ -173,40 +173,40 @@ def evidence_path(
 ) -> CertificationPath:
     """A published programme whose first requirement is evidence, then content requirements."""
 
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.EVIDENCE,
         title="Inspection report",
-        meta={
+        settings={
             "instructions": "Upload the signed inspection report.",
             "accepted_types": list(accepted_types),
             "required_approvals": required_approvals,
         },
     )
     for _ in range(content_requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
 def peer_quiz_path(tenant: Tenant, **kwargs) -> CertificationPath:
     """A published programme: a quiz needing a mentor's validation, then a content requirement."""
 
     version = QuizVersionFactory(quiz=QuizFactory(tenant=tenant))
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=version.quiz_id,
-        meta={"requires_peer_validation": True},
+        settings={"requires_peer_validation": True},
     )
-    RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+    RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
 def awaiting_evaluation(enrolment: Enrolment, requirement_id: int, **kwargs) -> Evaluation:
@@ -261,29 +261,29 @@ def quiz_path(
         tenant=tenant, settings={**DEFAULT_SETTINGS, **(settings or {})}, **quiz_kwargs
     )
     QuizVersionFactory(quiz=quiz)
-    path = PathFactory(tenant=tenant, **kwargs)
+    programme = PathFactory(tenant=tenant, **kwargs)
     RequirementFactory(
-        path=path,
+        programme=programme,
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=quiz.id,
         min_score=min_score,
-        meta={"requires_peer_validation": requires_peer_validation},
+        settings={"requires_peer_validation": requires_peer_validation},
     )
     for _ in range(content_requirements):
-        RequirementFactory(path=path)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    return path
+        RequirementFactory(programme=programme)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    return programme
 
 
 def enrolled_learner(tenant: Tenant, *, questions: list[dict] | None = None, **quiz_kwargs):
     """(learner, enrolment, quiz requirement id) in a fresh `quiz_path` of `tenant` whose quiz
     has `questions` (by default the canonical set of tests/quizdata.py)."""
 
-    path = quiz_path(tenant, questions=questions or quizdata.canonical(), **quiz_kwargs)
+    programme = quiz_path(tenant, questions=questions or quizdata.canonical(), **quiz_kwargs)
     learner = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = next(
         r["requirement_id"]
         for r in enrolment.program_snapshot["requirements"]

@@ -45,14 +45,14 @@ def create_app(config: str | Config | None = None) -> Flask:
     from webapp.certificates.views import bp as certificates_bp
     from webapp.peer_review.views import bp as peer_review_bp
     from webapp.portfolio.views import bp as portfolio_bp
-    from webapp.programs.views import bp as programs_bp
+    from webapp.programmes.views import bp as programmes_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.services import certificates  # noqa: F401  (registers the issuance hook)
 
     for blueprint in (
         auth_bp,
         center_bp,
-        programs_bp,
+        programmes_bp,
         quiz_bp,
         peer_review_bp,
         certificates_bp,

@@ -16,7 +16,9 @@ from webapp.models import CertificationPath, Tenant
 from webapp.services import demo, programme_files, recertification
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
-programs_cli = AppGroup("programs", help="Programme definitions as JSON files.")
+# The command group keeps the name `flask programs`: it is a documented interface (README,
+# docs/programme-format.md) that scripts call.
+programmes_cli = AppGroup("programs", help="Programme definitions as JSON files.")
 
 
 @click.command("seed-demo")
@@ -74,28 +76,28 @@ def _tenant_programme(tenant_slug: str, programme_slug: str | None = None):
         raise click.ClickException(f"There is no tenant with the slug “{tenant_slug}”.")
     if programme_slug is None:
         return tenant, None
-    path = db.session.scalar(
+    programme = db.session.scalar(
         sa.select(CertificationPath).where(
             CertificationPath.tenant_id == tenant.id, CertificationPath.slug == programme_slug
         )
     )
-    if path is None:
+    if programme is None:
         raise click.ClickException(f"{tenant.name} has no programme “{programme_slug}”.")
-    return tenant, path
+    return tenant, programme
 
 
-@programs_cli.command("export")
+@programmes_cli.command("export")
 @click.argument("tenant_slug")
 @click.argument("programme_slug")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
     """Write a programme with its quizzes as JSON (to standard output by default)."""
 
-    _tenant, path = _tenant_programme(tenant_slug, programme_slug)
-    output.write(programme_files.dumps(programme_files.export_programme(path)))
+    _tenant, programme = _tenant_programme(tenant_slug, programme_slug)
+    output.write(programme_files.dumps(programme_files.export_programme(programme)))
 
 
-@programs_cli.command("import")
+@programmes_cli.command("import")
 @click.argument("tenant_slug")
 @click.argument("file", type=click.File("rb"))
 @click.option("--slug", default=None, help="Import under this slug instead of the file's.")
@@ -104,10 +106,10 @@ def import_programme(tenant_slug: str, file, slug: str | None, name: str | None)
     """Create a draft programme from a JSON file; lists every problem and saves nothing when
     the file has any."""
 
-    tenant, _path = _tenant_programme(tenant_slug)
+    tenant, _programme = _tenant_programme(tenant_slug)
     raw = file.read(programme_files.MAX_DOCUMENT_BYTES + 1)
     try:
-        path = programme_files.import_programme(tenant, None, raw, slug=slug, name=name)
+        programme = programme_files.import_programme(tenant, None, raw, slug=slug, name=name)
     except ValidationFailed as error:
         click.echo(error.message, err=True)
         for where, messages in error.problems.items():
@@ -115,10 +117,10 @@ def import_programme(tenant_slug: str, file, slug: str | None, name: str | None)
                 click.echo(f"  {where}: {message}", err=True)
         raise click.exceptions.Exit(1) from error
     db.session.commit()
-    click.echo(f"Imported “{path.name}” ({path.slug}) into {tenant.name} as a draft.")
+    click.echo(f"Imported “{programme.name}” ({programme.slug}) into {tenant.name} as a draft.")
 
 
-@programs_cli.command("schema")
+@programmes_cli.command("schema")
 def programme_schema() -> None:
     """Print the JSON Schema of programme files (docs/programme-file.schema.json is this
     output: `flask programs schema > docs/programme-file.schema.json`)."""
@@ -163,5 +165,5 @@ def run_expiry(as_of: str | None) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(jobs_cli)
-    app.cli.add_command(programs_cli)
+    app.cli.add_command(programmes_cli)
     app.cli.add_command(certs_cli)

@@ -1,7 +1,7 @@
 """The learner's requirement page has one owner: this builder. It asks the services for what
 each kind needs (the quiz state and who can grant attempts; the evidence submitted and the
-form) and gives `programs/requirement.html` and its panels (`quiz/_requirement_actions.html`,
-`peer_review/_requirement_actions.html`) one context. The programs and peer_review blueprints
+form) and gives `programmes/requirement.html` and its panels (`quiz/_requirement_actions.html`,
+`peer_review/_requirement_actions.html`) one context. The programmes and peer_review blueprints
 both render through it; it imports no blueprint."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def quiz_next_step(user: User, enrolment: Enrolment | None, requirement_id: int)
 
 def requirement_context(
     user: User,
-    path,
+    programme,
     enrolment: Enrolment,
     definition: dict[str, Any],
     *,
@@ -60,7 +60,7 @@ def requirement_context(
         if s.definition["requirement_id"] == requirement_id
     )
     context: dict[str, Any] = {
-        "path": path,
+        "programme": programme,
         "enrolment": enrolment,
         "requirement": definition,
         "progress": state.progress,

@@ -31,11 +31,11 @@ def test_certificate_is_issued_downloaded_verified_and_revoked(
     tenant = TenantFactory(name="Acme Safety")
     learner = UserFactory(tenant=tenant, full_name="Ana Lopez", email="ana@acme.test")
     UserFactory(tenant=tenant, full_name="Alex Admin", email="boss@acme.test", role=Role.ADMIN)
-    path = published_path(
+    programme = published_path(
         tenant, requirements=1, name="Fire Safety", slug="fire-safety", validity_days=365
     )
-    paths.enrol(learner, path)
-    requirement_title = path.requirements[0].title
+    paths.enrol(learner, programme)
+    requirement_title = programme.requirements[0].title
     db.session.commit()
 
     # The learner completes the last requirement.

@@ -44,10 +44,10 @@ def test_evidence_rejected_with_a_comment_then_approved(
     tenant = TenantFactory()
     learner = UserFactory(tenant=tenant, full_name="Lee Learner")
     mentor = UserFactory(tenant=tenant, role=Role.MENTOR, full_name="Morgan Mentor")
-    path = evidence_path(
+    programme = evidence_path(
         tenant, name="Safety Basics", slug="safety-basics", accepted_types=("pdf",)
     )
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     learner_email, mentor_email = learner.email, mentor.email
     db.session.commit()  # and touch no ORM object after it: SQLite readers block writers
@@ -90,8 +90,8 @@ def test_an_upload_over_the_request_limit_is_explained(page: Page, live_app, liv
     """413 is not swapped by htmx; the page still tells the learner what happened."""
     tenant = TenantFactory()
     learner = UserFactory(tenant=tenant)
-    path = evidence_path(tenant, slug="limits", accepted_types=("pdf",))
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, slug="limits", accepted_types=("pdf",))
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     email = learner.email
     db.session.commit()

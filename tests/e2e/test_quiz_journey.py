@@ -40,9 +40,9 @@ def test_a_learner_fails_waits_for_the_cooldown_and_passes_with_the_keyboard(
     page: Page, live_server, live_db, clock
 ):
     tenant = TenantFactory(name="Acme")
-    path = quiz_path(tenant, questions=QUESTIONS, name="Fire Safety", slug="fire-safety")
+    programme = quiz_path(tenant, questions=QUESTIONS, name="Fire Safety", slug="fire-safety")
     learner = UserFactory(tenant=tenant, email="lee@acme.test")
-    paths.enrol(learner, path)
+    paths.enrol(learner, programme)
     db.session.commit()
 
     page.goto(f"{live_server}/auth/login")
@@ -113,11 +113,11 @@ def test_pages_change_in_place_keep_answers_and_the_timer_runs(
         for n in range(1, 8)
     ]
     tenant = TenantFactory(name="Acme")
-    path = quiz_path(tenant, questions=questions, settings={"time_limit_min": 20})
+    programme = quiz_path(tenant, questions=questions, settings={"time_limit_min": 20})
     learner = UserFactory(tenant=tenant, email="lee@acme.test")
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_url = (
-        f"{live_server}/certs/programs/{path.slug}/requirements/"
+        f"{live_server}/certs/programs/{programme.slug}/requirements/"
         f"{enrolment.program_snapshot['requirements'][0]['requirement_id']}"
     )
     db.session.commit()  # (no ORM reads after this: a read would hold SQLite's lock)

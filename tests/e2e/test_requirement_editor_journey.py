@@ -18,9 +18,11 @@ pytestmark = pytest.mark.e2e
 def draft_programme() -> int:
     demo.seed()
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@acme.test"))
-    path_id = PathFactory(tenant_id=admin.tenant_id, name="Ladder Safety", slug="ladder-safety").id
+    programme_id = PathFactory(
+        tenant_id=admin.tenant_id, name="Ladder Safety", slug="ladder-safety"
+    ).id
     db.session.commit()  # nothing read after it: the live server needs the database unlocked
-    return path_id
+    return programme_id
 
 
 def legend(editor, text: str):
@@ -30,9 +32,9 @@ def legend(editor, text: str):
 def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
     page: Page, live_server, live_db
 ):
-    path_id = draft_programme()
+    programme_id = draft_programme()
     log_in(page, live_server, "admin@acme.test", demo.DEMO_PASSWORD)
-    page.goto(f"{live_server}/certs/admin/programs/{path_id}")
+    page.goto(f"{live_server}/certs/admin/programs/{programme_id}")
     editor = page.locator("#requirements")
 
     # Narrowed at once to the chosen kind (quiz), then swapped when the kind changes.
@@ -80,11 +82,11 @@ def test_the_add_form_shows_the_chosen_kind_and_empties_after_an_add(
 
 
 def test_without_javascript_every_kind_is_shown(browser: Browser, live_server, live_db):
-    path_id = draft_programme()
+    programme_id = draft_programme()
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     log_in(page, live_server, "admin@acme.test", demo.DEMO_PASSWORD)
-    page.goto(f"{live_server}/certs/admin/programs/{path_id}")
+    page.goto(f"{live_server}/certs/admin/programs/{programme_id}")
     editor = page.locator("#requirements")
     for text in ("Quiz settings", "Evidence settings", "Learning content"):
         expect(legend(editor, text)).to_have_count(1)

@@ -122,8 +122,8 @@ def test_admin_re_render_queues_a_new_render(app):
 def test_redis_down_keeps_the_pdf_pending_until_the_sweep(app, client, login):
     tenant = TenantFactory()
     learner = UserFactory(tenant=tenant)
-    path = published_path(tenant, requirements=1, slug="basics")
-    enrolment, _ = paths.enrol(learner, path)
+    programme = published_path(tenant, requirements=1, slug="basics")
+    enrolment, _ = paths.enrol(learner, programme)
     requirement = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     login(learner)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there

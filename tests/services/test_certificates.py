@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import SkillFactory, TenantFactory, UserFactory, issued_certificate
-from tests.factories import published_path as make_path
+from tests.factories import published_path as make_programme
 from webapp import clock
 from webapp.errors import Conflict, InvalidTransition, ValidationFailed
 from webapp.extensions import db
@@ -34,11 +34,11 @@ from webapp.services import certificates, orchestration
 from webapp.services import certification_path_management as paths
 
 
-def enrolled(tenant=None, user=None, requirements=2, **path_kwargs):
+def enrolled(tenant=None, user=None, requirements=2, **programme_kwargs):
     tenant = tenant or TenantFactory()
     user = user or UserFactory(tenant=tenant)
-    path = make_path(tenant, requirements=requirements, **path_kwargs)
-    enrolment, _ = paths.enrol(user, path)
+    programme = make_programme(tenant, requirements=requirements, **programme_kwargs)
+    enrolment, _ = paths.enrol(user, programme)
     ids = [r["requirement_id"] for r in enrolment.program_snapshot["requirements"]]
     return enrolment, ids
 
@@ -49,7 +49,7 @@ def test_completing_the_last_mandatory_requirement_issues_the_certificate(app):
     enrolment, (first, second) = enrolled(
         tenant, user, name="Fire Safety", validity_days=365, level=Level.ADVANCED
     )
-    enrolment.path.skills = [
+    enrolment.programme.skills = [
         SkillFactory(tenant=tenant, name="Evacuation"),
         SkillFactory(tenant=tenant, name="Extinguishers"),
     ]
@@ -69,7 +69,7 @@ def test_completing_the_last_mandatory_requirement_issues_the_certificate(app):
     assert certificate.meta == {
         "holder_name": "Ana <b>&",
         "programme_name": "Fire Safety",
-        "programme_slug": enrolment.path.slug,
+        "programme_slug": enrolment.programme.slug,
         "level": "advanced",
         "version": "1.0",
         "skills": ["Evacuation", "Extinguishers"],
@@ -124,7 +124,7 @@ def test_issuance_is_idempotent(app):
 
 def test_a_renewal_certificate_links_the_one_it_renews(app):
     old = issued_certificate(validity_days=365)
-    renewal, _ = paths.enrol(old.user, old.path, renewal_of=old.enrolment)
+    renewal, _ = paths.enrol(old.user, old.programme, renewal_of=old.enrolment)
     requirement = renewal.program_snapshot["requirements"][0]["requirement_id"]
     orchestration.mark_content_complete(renewal, requirement)
     new = certificates.certificate_of(renewal.id)
@@ -310,10 +310,10 @@ def test_parallel_completions_get_unique_numbers_without_gaps(_app, clock):
     workers = 12
     with _app.app_context():
         tenant = TenantFactory()
-        path = make_path(tenant, requirements=1)
+        programme = make_programme(tenant, requirements=1)
         pending = []
         for _ in range(workers):
-            enrolment, _ = paths.enrol(UserFactory(tenant=tenant), path)
+            enrolment, _ = paths.enrol(UserFactory(tenant=tenant), programme)
             pending.append((enrolment.id, enrolment.program_snapshot["requirements"][0]))
         # One enrolment completed twice at once must still get one certificate.
         pending.append(pending[0])

@@ -161,7 +161,7 @@ def test_enrolments_stand_at_several_stages(seeded):
     assert ledger(sam_renewal)["quiz"] is ProgressStatus.PENDING
 
     lee_specialty = enrolments_of("learner@acme.test")[-1]
-    assert lee_specialty.path.slug == "confined-space-entry"
+    assert lee_specialty.programme.slug == "confined-space-entry"
     assert ledger(lee_specialty) == {
         "content": ProgressStatus.MET,
         "evidence": ProgressStatus.AWAITING_VALIDATION,
@@ -306,12 +306,12 @@ def certificates_all() -> list[Certificate]:
 def tenant_rows(tenant_id: int) -> dict[str, list[dict]]:
     """Every row of the tenant, table by table (link tables by the tenant's programmes)."""
     rows: dict[str, list[dict]] = {}
-    path_ids = sa.select(CertificationPath.id).where(CertificationPath.tenant_id == tenant_id)
+    programme_ids = sa.select(CertificationPath.id).where(CertificationPath.tenant_id == tenant_id)
     for table in Base.metadata.sorted_tables:
         if "tenant_id" in table.c:
             condition = table.c.tenant_id == tenant_id
         elif table is path_skills or table is path_prerequisites:
-            condition = table.c.path_id.in_(path_ids)
+            condition = table.c.path_id.in_(programme_ids)
         elif table.name == "tenants":
             condition = table.c.id == tenant_id
         else:
@@ -345,7 +345,7 @@ def test_other_tenants_are_left_alone(app):
 
 def test_the_purge_removes_every_row_of_the_demo_tenants(seeded):
     ids = demo_tenant_ids()
-    path_ids = list(
+    programme_ids = list(
         db.session.scalars(
             sa.select(CertificationPath.id).where(CertificationPath.tenant_id.in_(ids))
         )
@@ -381,7 +381,7 @@ def test_the_purge_removes_every_row_of_the_demo_tenants(seeded):
             assert left == 0, table.name
     for table in (path_skills, path_prerequisites):
         left = db.session.scalar(
-            sa.select(sa.func.count()).select_from(table).where(table.c.path_id.in_(path_ids))
+            sa.select(sa.func.count()).select_from(table).where(table.c.path_id.in_(programme_ids))
         )
         assert left == 0, table.name
     assert demo.purge_demo_tenants() == (0, [])

@@ -133,9 +133,9 @@ def test_notify_with_an_unknown_kind_fails_loudly(app):
 
 def test_expiry_emails_render_the_template_with_each_certificates_link(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=2, validity_days=365, renewal_window_days=30)
+    programme = published_path(tenant, requirements=2, validity_days=365, renewal_window_days=30)
     user = UserFactory(tenant=tenant)
-    certificate = certify(user, path)
+    certificate = certify(user, programme)
     assert recertification.send_reminders(certificate.expires_at - timedelta(days=7)) == 1
     note = db.session.scalar(sa.select(Notification).where(Notification.user_id == user.id))
     email = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.user_id == user.id))

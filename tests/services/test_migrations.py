@@ -1,8 +1,10 @@
-"""Migrations on a database holding data: with 0003 existing certificate numbers stay, each
+"""Migrations on a database holding data. 0003: existing certificate numbers stay, each
 tenant's counter continues after its own highest serial, clashing programme names are
-renamed before names become unique per tenant; with 0004 existing e-mails have no HTML part
-(and keep their text when it is downgraded)."""
+renamed before names become unique per tenant. 0004: existing e-mails have no HTML part
+(and keep their text when it is downgraded). 0005: requirement settings keep their values
+when their column is renamed, and back."""
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -60,15 +62,15 @@ def seed_before_0003() -> None:
             session_token=f"token{tenant_id}",
             created_at=now,
         )
-    paths = [
+    programmes = [
         (1, 1, "Forklift", "forklift"),
         (2, 1, "Forklift", "forklift-2"),
         (3, 2, "Forklift", "forklift"),
     ]
-    for path_id, tenant_id, name, slug in paths:
+    for programme_id, tenant_id, name, slug in programmes:
         insert(
             "certification_paths",
-            id=path_id,
+            id=programme_id,
             tenant_id=tenant_id,
             name=name,
             slug=slug,
@@ -84,13 +86,13 @@ def seed_before_0003() -> None:
             created_at=now,
         )
     # One shared counter: Acme 00001, Globex 00002, Acme 00003.
-    for serial, tenant_id, path_id in ((1, 1, 1), (2, 2, 3), (3, 1, 2)):
+    for serial, tenant_id, programme_id in ((1, 1, 1), (2, 2, 3), (3, 1, 2)):
         insert(
             "program_enrolments",
             id=serial,
             tenant_id=tenant_id,
             user_id=tenant_id,
-            path_id=path_id,
+            path_id=programme_id,
             status="certified",
             program_snapshot="{}",
             path_version="1.0",
@@ -103,7 +105,7 @@ def seed_before_0003() -> None:
             tenant_id=tenant_id,
             enrolment_id=serial,
             user_id=tenant_id,
-            path_id=path_id,
+            path_id=programme_id,
             path_version="1.0",
             number=f"CERT-2026-{serial:05d}",
             status="active",
@@ -181,3 +183,29 @@ def test_0004_adds_an_empty_html_part_to_existing_emails_and_downgrades(empty_ap
     assert "html_body" not in columns and "body" in columns
     assert db.session.execute(sa.text("SELECT subject FROM outbox_emails")).scalar() == "Before"
     db.session.rollback()
+
+
+def test_requirement_settings_keep_their_values_through_the_column_rename(empty_app):
+    upgrade(revision="0002")
+    seed_before_0003()
+    upgrade(revision="0003")
+    insert(
+        "path_requirements",
+        id=1,
+        tenant_id=1,
+        path_id=1,
+        kind="evidence",
+        title="Report",
+        sort_order=1,
+        is_mandatory=True,
+        metadata='{"required_approvals": 2}',
+        created_at="2026-06-15 10:00:00+00:00",
+    )
+    db.session.commit()
+    upgrade(revision="0005")
+    value = db.session.execute(sa.text("SELECT settings FROM path_requirements")).scalar_one()
+    assert (json.loads(value) if isinstance(value, str) else value) == {"required_approvals": 2}
+    db.session.commit()
+    downgrade(revision="0003")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("path_requirements")}
+    assert "metadata" in columns and "settings" not in columns

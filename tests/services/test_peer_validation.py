@@ -59,8 +59,8 @@ def mentor(tenant):
 
 @pytest.fixture
 def enrolment(tenant, learner):
-    path = evidence_path(tenant, name="Safety Basics")
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, name="Safety Basics")
+    enrolment, _ = paths.enrol(learner, programme)
     return enrolment
 
 
@@ -133,8 +133,8 @@ def test_wrong_types_are_refused_by_content_and_nothing_is_stored(
 
 
 def test_a_type_allowed_globally_but_not_by_the_requirement_is_refused(tenant, learner):
-    path = evidence_path(tenant, accepted_types=("pdf",))
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, accepted_types=("pdf",))
+    enrolment, _ = paths.enrol(learner, programme)
     with pytest.raises(ValidationFailed) as error:
         submit(enrolment, learner, files=[("photo.png", PNG)])
     assert "Accepted: PDF." in error.value.problems["files"][0]
@@ -305,8 +305,8 @@ def test_deciding_twice_leaves_one_decision(enrolment, learner, mentor):
 
 
 def test_n_approvals_need_distinct_mentors(tenant, learner):
-    path = evidence_path(tenant, required_approvals=2)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, required_approvals=2)
+    enrolment, _ = paths.enrol(learner, programme)
     submission = submit(enrolment, learner)
     first, second = (UserFactory(tenant=tenant, role=Role.MENTOR) for _ in range(2))
     outcome = reviews.decide(submission, first, "approved", "")
@@ -323,8 +323,8 @@ def test_n_approvals_need_distinct_mentors(tenant, learner):
 
 
 def test_one_rejection_rejects_even_after_approvals(tenant, learner):
-    path = evidence_path(tenant, required_approvals=3)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, required_approvals=3)
+    enrolment, _ = paths.enrol(learner, programme)
     submission = submit(enrolment, learner)
     first, second = (UserFactory(tenant=tenant, role=Role.MENTOR) for _ in range(2))
     reviews.decide(submission, first, "approved", "")
@@ -335,8 +335,8 @@ def test_one_rejection_rejects_even_after_approvals(tenant, learner):
 
 
 def test_approving_the_last_requirement_completes_the_enrolment(tenant, learner, mentor):
-    path = evidence_path(tenant, content_requirements=1)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, content_requirements=1)
+    enrolment, _ = paths.enrol(learner, programme)
     content_id = enrolment.program_snapshot["requirements"][1]["requirement_id"]
     orchestration.mark_content_complete(enrolment, content_id)
     reviews.decide(submit(enrolment, learner), mentor, "approved", "")
@@ -424,9 +424,9 @@ def test_queue_is_oldest_first_with_filters_and_pagination(app, clock, tenant, m
     ]
     assert page.items[0].age == timedelta(days=3)
     assert page.items[0].requirement_title == "Inspection report"
-    assert [i.programme_name for i in reviews.review_queue(mentor, path_id=basics.id).items] == [
-        "Basics"
-    ]
+    assert [
+        i.programme_name for i in reviews.review_queue(mentor, programme_id=basics.id).items
+    ] == ["Basics"]
     assert len(reviews.review_queue(mentor, older_than_days=1).items) == 2
     assert len(reviews.review_queue(mentor, older_than_days=3).items) == 1
     second = reviews.review_queue(mentor, page=2, per_page=2)
@@ -462,15 +462,16 @@ def test_the_learner_is_told_of_the_decision_with_the_comment(enrolment, learner
     assert note.title == "Your evidence for “Inspection report” was rejected"
     assert "Please add the signature page." in note.body
     assert (
-        note.link == f"/certs/programs/{enrolment.path.slug}/requirements/{evidence_id(enrolment)}"
+        note.link
+        == f"/certs/programs/{enrolment.programme.slug}/requirements/{evidence_id(enrolment)}"
     )
     email = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.user_id == learner.id))
     assert email.subject == note.title and "Please add the signature page." in email.body
 
 
 def test_every_decision_is_audited(tenant, learner, clock):
-    path = evidence_path(tenant, required_approvals=2)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, required_approvals=2)
+    enrolment, _ = paths.enrol(learner, programme)
     submission = submit(enrolment, learner)
     first, second = (UserFactory(tenant=tenant, role=Role.MENTOR) for _ in range(2))
     reviews.decide(submission, first, "approved", "Looks right.")

@@ -105,8 +105,8 @@ def make_submission(tenants: list[int], *, required_approvals: int = 1, mentors:
     tenants.append(tenant.id)
     learner = UserFactory(tenant=tenant)
     team = [UserFactory(tenant=tenant, role=Role.MENTOR) for _ in range(mentors)]
-    path = evidence_path(tenant, required_approvals=required_approvals)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = evidence_path(tenant, required_approvals=required_approvals)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     submission = reviews.submit_evidence(enrolment, requirement_id, learner, "Done.", None, [])
     db.session.commit()

@@ -1,4 +1,4 @@
-"""Programme definitions as files: export, import, and every problem with its JSON path."""
+"""Programme definitions as files: export, import, and every problem with its JSON programme."""
 
 import copy
 import json
@@ -57,7 +57,7 @@ def build_programme(tenant, *, slug="safety-fundamentals", quiz_title="Safety qu
     )
     QuizVersionFactory(quiz=quiz, questions=copy.deepcopy(SAFETY_QUESTIONS), settings=settings)
     quiz.questions = [dict(SAFETY_QUESTIONS[0], prompt="A draft edit, not published yet.")]
-    path = PathFactory(
+    programme = PathFactory(
         tenant=tenant,
         slug=slug,
         name="Safety Fundamentals",
@@ -68,35 +68,38 @@ def build_programme(tenant, *, slug="safety-fundamentals", quiz_title="Safety qu
         recert_grace_days=60,
         self_enrolment=False,
     )
-    path.skills = [SkillFactory(tenant=tenant, name="Fire safety"), SkillFactory(tenant=tenant)]
-    path.prerequisites = [basics]
+    programme.skills = [
+        SkillFactory(tenant=tenant, name="Fire safety"),
+        SkillFactory(tenant=tenant),
+    ]
+    programme.prerequisites = [basics]
     RequirementFactory(
-        path=path,
+        programme=programme,
         sort_order=1,
         kind=RequirementKind.QUIZ,
         title="Safety quiz",
         quiz_id=quiz.id,
         min_score=70,
-        meta={"requires_peer_validation": True},
+        settings={"requires_peer_validation": True},
     )
     RequirementFactory(
-        path=path,
+        programme=programme,
         sort_order=2,
         kind=RequirementKind.EVIDENCE,
         title="Inspection report",
         is_mandatory=False,
-        meta={"instructions": "Upload it.", "accepted_types": ["pdf"], "required_approvals": 2},
+        settings={"instructions": "Upload it.", "accepted_types": ["pdf"], "required_approvals": 2},
     )
     RequirementFactory(
-        path=path,
+        programme=programme,
         sort_order=3,
         kind=RequirementKind.CONTENT,
         title="Handbook",
-        meta={"body": "Read it.", "video_url": "https://video.example.org/a"},
+        settings={"body": "Read it.", "video_url": "https://video.example.org/a"},
     )
     db.session.flush()
-    db.session.expire(path, ["requirements"])
-    return path
+    db.session.expire(programme, ["requirements"])
+    return programme
 
 
 def counts() -> dict[str, int]:
@@ -127,8 +130,8 @@ def globex(app):
 
 
 def test_export_holds_the_definition_without_ids_timestamps_or_versions(acme):
-    path = build_programme(acme)
-    document = files.export_programme(path)
+    programme = build_programme(acme)
+    document = files.export_programme(programme)
     assert document["format"] == "certifikation.programme"
     assert document["format_version"] == 1
     assert document["programme"] == {
@@ -140,7 +143,7 @@ def test_export_holds_the_definition_without_ids_timestamps_or_versions(acme):
         "renewal_window_days": 45,
         "recert_grace_days": 60,
         "self_enrolment": False,
-        "skills": sorted(s.name for s in path.skills),
+        "skills": sorted(s.name for s in programme.skills),
         "prerequisites": ["site-basics"],
     }
     assert [r["kind"] for r in document["requirements"]] == ["quiz", "evidence", "content"]
@@ -158,32 +161,34 @@ def test_export_holds_the_definition_without_ids_timestamps_or_versions(acme):
 
 
 def test_export_takes_quizzes_from_their_latest_published_version(acme):
-    path = build_programme(acme)
-    quiz = files.export_programme(path)["quizzes"]["safety-quiz"]
+    programme = build_programme(acme)
+    quiz = files.export_programme(programme)["quizzes"]["safety-quiz"]
     assert quiz["questions"] == SAFETY_QUESTIONS  # not the unpublished draft edit
     assert quiz["settings"]["max_attempts"] == 3
     assert quiz["description"] == "Five questions."
 
 
 def test_export_falls_back_to_the_draft_of_a_never_published_quiz(acme):
-    path = PathFactory(tenant=acme)
+    programme = PathFactory(tenant=acme)
     quiz = QuizFactory(tenant=acme, title="Draft only")
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
-    db.session.expire(path, ["requirements"])
-    document = files.export_programme(path)
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={})
+    db.session.expire(programme, ["requirements"])
+    document = files.export_programme(programme)
     assert document["quizzes"]["draft-only"]["questions"] == quiz.questions
 
 
 def test_quizzes_with_the_same_title_get_distinct_keys(acme):
-    path = PathFactory(tenant=acme)
+    programme = PathFactory(tenant=acme)
     first, second = (
         QuizFactory(tenant=acme, title="Check!"),
         QuizFactory(tenant=acme, title="check"),
     )
     for quiz in (first, second, first):
-        RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
-    db.session.expire(path, ["requirements"])
-    document = files.export_programme(path)
+        RequirementFactory(
+            programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={}
+        )
+    db.session.expire(programme, ["requirements"])
+    document = files.export_programme(programme)
     assert [r["quiz"] for r in document["requirements"]] == ["check", "check-2", "check"]
     assert sorted(document["quizzes"]) == ["check", "check-2"]
 
@@ -198,22 +203,22 @@ def test_export_import_export_round_trips_identically(acme, globex):
 def test_import_creates_a_draft_with_published_quizzes_in_another_tenant(acme, globex):
     document = files.export_programme(build_programme(acme))
     admin = UserFactory(tenant=globex, role=Role.ADMIN)
-    path = files.import_programme(globex, admin, files.dumps(document).encode())
-    assert path.tenant_id == globex.id
-    assert path.status is PathStatus.DRAFT
-    assert path.version == "0.0"
-    assert [(r.sort_order, r.kind.value) for r in path.requirements] == [
+    programme = files.import_programme(globex, admin, files.dumps(document).encode())
+    assert programme.tenant_id == globex.id
+    assert programme.status is PathStatus.DRAFT
+    assert programme.version == "0.0"
+    assert [(r.sort_order, r.kind.value) for r in programme.requirements] == [
         (1, "quiz"),
         (2, "evidence"),
         (3, "content"),
     ]
-    quiz = path.requirements[0].quiz
+    quiz = programme.requirements[0].quiz
     assert quiz.tenant_id == globex.id
     assert [v.questions for v in quiz.versions] == [SAFETY_QUESTIONS]
-    assert path.requirements[0].min_score == 70
-    assert path.requirements[1].meta["required_approvals"] == 2
-    assert path.requirements[1].is_mandatory is False
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_id == path.id))
+    assert programme.requirements[0].min_score == 70
+    assert programme.requirements[1].settings["required_approvals"] == 2
+    assert programme.requirements[1].is_mandatory is False
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_id == programme.id))
     assert (event.action, event.tenant_id, event.actor_id) == (
         "programme.imported",
         globex.id,
@@ -223,21 +228,21 @@ def test_import_creates_a_draft_with_published_quizzes_in_another_tenant(acme, g
 
 def test_prerequisites_are_resolved_by_slug_in_the_target_tenant(acme, globex):
     document = files.export_programme(build_programme(acme))
-    path = files.import_programme(globex, None, document)
+    programme = files.import_programme(globex, None, document)
     basics = db.session.scalar(
         sa.select(CertificationPath).where(
             CertificationPath.tenant_id == globex.id, CertificationPath.slug == "site-basics"
         )
     )
-    assert path.prerequisites == [basics]
+    assert programme.prerequisites == [basics]
 
 
 def test_skills_of_the_same_name_are_reused(acme, globex):
     existing = SkillFactory(tenant=globex, name="Fire safety")
     document = files.export_programme(build_programme(acme))
-    path = files.import_programme(globex, None, document)
-    assert existing in path.skills
-    assert len(path.skills) == 2
+    programme = files.import_programme(globex, None, document)
+    assert existing in programme.skills
+    assert len(programme.skills) == 2
     names = db.session.scalars(sa.select(Skill.name).where(Skill.tenant_id == globex.id)).all()
     assert names.count("Fire safety") == 1
 
@@ -388,14 +393,14 @@ def test_an_empty_programme_with_defaults_imports(globex):
         "format_version": 1,
         "programme": {"name": "Minimal", "slug": "minimal"},
     }
-    path = files.import_programme(globex, None, document)
-    assert (path.level, path.validity_days, path.renewal_window_days) == (
+    programme = files.import_programme(globex, None, document)
+    assert (programme.level, programme.validity_days, programme.renewal_window_days) == (
         Level.FOUNDATION,
         None,
         30,
     )
-    assert path.self_enrolment is True
-    assert path.requirements == []
+    assert programme.self_enrolment is True
+    assert programme.requirements == []
 
 
 @pytest.mark.parametrize(
@@ -450,10 +455,10 @@ def test_quizzes_made_in_the_editor_round_trip(acme, globex):
     admin = UserFactory(tenant=acme, role=Role.ADMIN)
     quiz = editor_quiz(acme, admin)
     automated_evaluation.publish_quiz(quiz, admin)
-    path = PathFactory(tenant=acme)
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
-    db.session.expire(path, ["requirements"])
-    exported = files.export_programme(path)
+    programme = PathFactory(tenant=acme)
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={})
+    db.session.expire(programme, ["requirements"])
+    exported = files.export_programme(programme)
     imported = files.import_programme(globex, UserFactory(tenant=globex, role=Role.ADMIN), exported)
     assert canonical(files.export_programme(imported)) == canonical(exported)
     assert imported.requirements[0].quiz.versions[0].questions == quiz.questions
@@ -463,10 +468,10 @@ def test_a_draft_question_without_an_answer_key_is_reported(acme, globex):
     admin = UserFactory(tenant=acme, role=Role.ADMIN)
     quiz = automated_evaluation.create_quiz(acme.id, admin, title="Unfinished")
     automated_evaluation.add_question(quiz, admin, {"type": "true_false", "prompt": "Sure?"})
-    path = PathFactory(tenant=acme)
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
-    db.session.expire(path, ["requirements"])
-    problems = import_problems(globex, files.export_programme(path))
+    programme = PathFactory(tenant=acme)
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={})
+    db.session.expire(programme, ["requirements"])
+    problems = import_problems(globex, files.export_programme(programme))
     assert problems == {
         "$.quizzes.unfinished.questions[0].correct": ["This question has no correct answer."]
     }
@@ -476,11 +481,11 @@ def test_the_documented_example_imports_and_round_trips(globex):
     text = (Path(__file__).parents[2] / "docs" / "programme-format.md").read_text()
     example = re.search(r"```json\n(.*?)\n```", text, re.DOTALL).group(1)
     PathFactory(tenant=globex, slug="safety-fundamentals")
-    path = files.import_programme(globex, None, example.encode())
-    assert files.dumps(files.export_programme(path)) == example + "\n"
-    quiz = path.requirements[1].quiz
+    programme = files.import_programme(globex, None, example.encode())
+    assert files.dumps(files.export_programme(programme)) == example + "\n"
+    quiz = programme.requirements[1].quiz
     assert {q["type"] for q in quiz.versions[0].questions} == set(grading.REGISTRY)
-    kinds = {r.kind.value for r in path.requirements}
+    kinds = {r.kind.value for r in programme.requirements}
     assert kinds == {"quiz", "evidence", "content"}
 
 

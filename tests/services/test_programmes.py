@@ -61,9 +61,9 @@ def admin(app):
 
 
 def test_create_programme_with_skills(admin):
-    path = paths.create_programme(admin.tenant_id, admin, fields())
-    assert path.status is PathStatus.DRAFT
-    assert [s.name for s in path.skills] == ["Driving", "Loading"]
+    programme = paths.create_programme(admin.tenant_id, admin, fields())
+    assert programme.status is PathStatus.DRAFT
+    assert [s.name for s in programme.skills] == ["Driving", "Loading"]
 
 
 @pytest.mark.parametrize(
@@ -151,11 +151,11 @@ def test_prerequisites_of_another_tenant_are_refused(admin):
 
 
 def test_requirement_validation(admin):
-    path = paths.create_programme(admin.tenant_id, admin, fields())
+    programme = paths.create_programme(admin.tenant_id, admin, fields())
     foreign_quiz = QuizFactory()
     with pytest.raises(ValidationFailed) as caught:
         paths.add_requirement(
-            path,
+            programme,
             admin,
             "quiz",
             {"title": "Q", "quiz_id": foreign_quiz.id, "min_score": 101},
@@ -164,7 +164,7 @@ def test_requirement_validation(admin):
     assert set(caught.value.problems) == {"quiz_id", "min_score"}
     with pytest.raises(ValidationFailed) as caught:
         paths.add_requirement(
-            path,
+            programme,
             admin,
             "evidence",
             {"title": "E", "instructions": "", "accepted_types": ["exe"]},
@@ -173,68 +173,74 @@ def test_requirement_validation(admin):
     assert set(caught.value.problems) == {"instructions", "accepted_types"}
     with pytest.raises(ValidationFailed) as caught:
         paths.add_requirement(
-            path, admin, "content", {"title": "C", "video_url": "ftp://x"}, ALLOWED
+            programme, admin, "content", {"title": "C", "video_url": "ftp://x"}, ALLOWED
         )
     assert "video_url" in caught.value.problems
-    assert path.requirements == []
+    assert programme.requirements == []
 
 
 def test_quiz_requirement_min_score_defaults_to_the_configured_pass_mark(admin):
     version = QuizVersionFactory(quiz=QuizFactory(tenant_id=admin.tenant_id))
-    path = paths.create_programme(admin.tenant_id, admin, fields())
-    paths.add_requirement(path, admin, "quiz", {"title": "Q", "quiz_id": version.quiz_id}, ALLOWED)
-    definition = paths.current_definition(path)
+    programme = paths.create_programme(admin.tenant_id, admin, fields())
+    paths.add_requirement(
+        programme, admin, "quiz", {"title": "Q", "quiz_id": version.quiz_id}, ALLOWED
+    )
+    definition = paths.current_definition(programme)
     assert definition["requirements"][0]["min_score"] == 80
     assert definition["requirements"][0]["quiz_version_id"] == version.id
 
 
 def _draft_with(admin, *kinds):
-    path = paths.create_programme(admin.tenant_id, admin, fields())
+    programme = paths.create_programme(admin.tenant_id, admin, fields())
     for kind in kinds:
-        paths.add_requirement(path, admin, "content", {"title": kind, "body": "Read."}, ALLOWED)
-    return path
+        paths.add_requirement(
+            programme, admin, "content", {"title": kind, "body": "Read."}, ALLOWED
+        )
+    return programme
 
 
 def test_publish_needs_a_mandatory_requirement_and_published_quizzes(admin):
-    path = paths.create_programme(admin.tenant_id, admin, fields())
+    programme = paths.create_programme(admin.tenant_id, admin, fields())
     with pytest.raises(ValidationFailed, match="cannot be published"):
-        paths.publish_path(path, admin)
+        paths.publish_path(programme, admin)
     paths.add_requirement(
-        path, admin, "content", {"title": "Opt", "body": "x", "is_mandatory": False}, ALLOWED
+        programme, admin, "content", {"title": "Opt", "body": "x", "is_mandatory": False}, ALLOWED
     )
     with pytest.raises(ValidationFailed):
-        paths.publish_path(path, admin)
+        paths.publish_path(programme, admin)
     draft_quiz = QuizFactory(tenant_id=admin.tenant_id)
-    paths.add_requirement(path, admin, "quiz", {"title": "Quiz", "quiz_id": draft_quiz.id}, ALLOWED)
+    paths.add_requirement(
+        programme, admin, "quiz", {"title": "Quiz", "quiz_id": draft_quiz.id}, ALLOWED
+    )
     with pytest.raises(ValidationFailed) as caught:
-        paths.publish_path(path, admin)
+        paths.publish_path(programme, admin)
     assert "has not been published" in " ".join(caught.value.problems["publish"])
-    assert path.status is PathStatus.DRAFT
+    assert programme.status is PathStatus.DRAFT
 
 
 def test_versions_major_when_requirements_change_minor_otherwise(admin):
-    path = _draft_with(admin, "One")
-    assert paths.publish_path(path, admin).version == "1.0"
-    path.description = "Reworded."
-    assert paths.publish_path(path, admin).version == "1.1"
-    paths.move_requirement(path.requirements[0], "down")  # order alone is not a new set
-    assert paths.publish_path(path, admin).version == "1.2"
-    paths.add_requirement(path, admin, "content", {"title": "Two", "body": "x"}, ALLOWED)
-    assert paths.publish_path(path, admin).version == "2.0"
+    programme = _draft_with(admin, "One")
+    assert paths.publish_path(programme, admin).version == "1.0"
+    programme.description = "Reworded."
+    assert paths.publish_path(programme, admin).version == "1.1"
+    paths.move_requirement(programme.requirements[0], "down")  # order alone is not a new set
+    assert paths.publish_path(programme, admin).version == "1.2"
+    paths.add_requirement(programme, admin, "content", {"title": "Two", "body": "x"}, ALLOWED)
+    assert paths.publish_path(programme, admin).version == "2.0"
 
 
 def test_enrol_freezes_a_snapshot_and_creates_ledger_and_tasks_once(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=3)
+    programme = published_path(tenant, requirements=3)
     learner = UserFactory(tenant=tenant)
-    enrolment, created = paths.enrol(learner, path)
+    enrolment, created = paths.enrol(learner, programme)
     assert created
     assert enrolment.status is EnrolmentStatus.IN_PROGRESS
     assert enrolment.path_version == "1.0"
     assert [r["title"] for r in enrolment.program_snapshot["requirements"]] == [
-        r.title for r in path.requirements
+        r.title for r in programme.requirements
     ]
-    again, created_again = paths.enrol(learner, path)
+    again, created_again = paths.enrol(learner, programme)
     assert again.id == enrolment.id and not created_again
     assert paths.initialise_ledger(enrolment) == 0
     rows = db.session.scalars(
@@ -252,17 +258,17 @@ def test_existing_enrolments_stay_pinned_new_ones_take_the_latest(app):
     admin = UserFactory(tenant=tenant, role=Role.ADMIN)
     quiz = QuizFactory(tenant_id=tenant.id)
     v1 = QuizVersionFactory(quiz=quiz, number=1)
-    path = PathFactory(tenant=tenant)
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz.id, meta={})
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, admin)
-    first, _ = paths.enrol(UserFactory(tenant=tenant), path)
+    programme = PathFactory(tenant=tenant)
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz.id, settings={})
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, admin)
+    first, _ = paths.enrol(UserFactory(tenant=tenant), programme)
     snapshot_before = dict(first.program_snapshot)
 
     v2 = QuizVersionFactory(quiz=quiz, number=2)
-    paths.add_requirement(path, admin, "content", {"title": "New step", "body": "x"}, ALLOWED)
-    paths.publish_path(path, admin)
-    second, _ = paths.enrol(UserFactory(tenant=tenant), path)
+    paths.add_requirement(programme, admin, "content", {"title": "New step", "body": "x"}, ALLOWED)
+    paths.publish_path(programme, admin)
+    second, _ = paths.enrol(UserFactory(tenant=tenant), programme)
 
     db.session.expire_all()
     assert first.program_snapshot == snapshot_before
@@ -300,8 +306,8 @@ def test_self_enrolment_needs_permission_and_prerequisites(app):
 
 def test_record_result_is_monotonic_and_completes_the_enrolment(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=2)
-    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), path)
+    programme = published_path(tenant, requirements=2)
+    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), programme)
     first, second = (r["requirement_id"] for r in enrolment.program_snapshot["requirements"])
     completed = []
     hook = orchestration.on_completion(completed.append)
@@ -328,12 +334,12 @@ def test_record_result_is_monotonic_and_completes_the_enrolment(app):
 
 def test_optional_requirements_do_not_block_completion(app):
     tenant = TenantFactory()
-    path = PathFactory(tenant=tenant)
-    mandatory = RequirementFactory(path=path)
-    RequirementFactory(path=path, is_mandatory=False)
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), path)
+    programme = PathFactory(tenant=tenant)
+    mandatory = RequirementFactory(programme=programme)
+    RequirementFactory(programme=programme, is_mandatory=False)
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), programme)
     orchestration.mark_content_complete(enrolment, mandatory.id)
     assert enrolment.status is EnrolmentStatus.CERTIFIED
 
@@ -348,13 +354,13 @@ def test_record_result_for_an_unknown_requirement(app):
 def test_bulk_enrolment_is_idempotent_with_a_summary(app):
     tenant = TenantFactory()
     admin = UserFactory(tenant=tenant, role=Role.ADMIN)
-    path = published_path(tenant)
+    programme = published_path(tenant)
     people = [UserFactory(tenant=tenant) for _ in range(3)] + [
         UserFactory(tenant=tenant, active=False)
     ]
-    first = paths.enrol_many(path, people, admin)
+    first = paths.enrol_many(programme, people, admin)
     assert (len(first["enrolled"]), len(first["already"]), len(first["refused"])) == (3, 0, 1)
-    second = paths.enrol_many(path, people, admin)
+    second = paths.enrol_many(programme, people, admin)
     assert (len(second["enrolled"]), len(second["already"])) == (0, 3)
 
 
@@ -384,20 +390,20 @@ def test_archive_and_delete_rules(admin):
 
 def test_removing_a_requirement_keeps_it_for_existing_enrolments(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=2)
-    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), path)
-    removed = path.requirements[0]
+    programme = published_path(tenant, requirements=2)
+    enrolment, _ = paths.enrol(UserFactory(tenant=tenant), programme)
+    removed = programme.requirements[0]
     paths.remove_requirement(removed, None)
     assert removed.removed_at is not None
-    assert len(path.requirements) == 1 and removed not in path.requirements
+    assert len(programme.requirements) == 1 and removed not in programme.requirements
     assert len(enrolment.program_snapshot["requirements"]) == 2
 
 
 def test_reorder_requires_every_requirement_once(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=3)
-    ids = [r.id for r in path.requirements]
+    programme = published_path(tenant, requirements=3)
+    ids = [r.id for r in programme.requirements]
     with pytest.raises(ValidationFailed):
-        paths.reorder_requirements(path, ids[:2])
-    paths.reorder_requirements(path, list(reversed(ids)))
-    assert [r.id for r in path.requirements] == list(reversed(ids))
+        paths.reorder_requirements(programme, ids[:2])
+    paths.reorder_requirements(programme, list(reversed(ids)))
+    assert [r.id for r in programme.requirements] == list(reversed(ids))

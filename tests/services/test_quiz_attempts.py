@@ -365,11 +365,11 @@ def test_one_attempt_in_progress_per_quiz_across_programmes(tenant):
     from webapp.services import certification_path_management as paths
 
     quiz_id = enrolment.program_snapshot["requirements"][0]["quiz_id"]
-    path = PathFactory(tenant=tenant)
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=quiz_id, meta={})
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
-    second, _ = paths.enrol(learner, path)
+    programme = PathFactory(tenant=tenant)
+    RequirementFactory(programme=programme, kind=RequirementKind.QUIZ, quiz_id=quiz_id, settings={})
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
+    second, _ = paths.enrol(learner, programme)
     rid2 = second.program_snapshot["requirements"][0]["requirement_id"]
     with pytest.raises(Conflict, match="in progress in another programme"):
         evaluation.start_attempt(learner, second, rid2)

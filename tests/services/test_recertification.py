@@ -30,9 +30,9 @@ ALLOWED = ("pdf",)
 _numbers = iter(range(1, 10_000_000))
 
 
-def certify(user, path, *, expires_in_days=365, version=None):
-    """An active certificate for `user` in `path`, issued now, expiring after N days."""
-    enrolment, _ = paths.enrol(user, path)
+def certify(user, programme, *, expires_in_days=365, version=None):
+    """An active certificate for `user` in `programme`, issued now, expiring after N days."""
+    enrolment, _ = paths.enrol(user, programme)
     now = clock.now()
     enrolment.status = EnrolmentStatus.CERTIFIED
     enrolment.completed_at = enrolment.certified_at = now
@@ -43,7 +43,7 @@ def certify(user, path, *, expires_in_days=365, version=None):
         org_unit_id=user.org_unit_id,
         enrolment_id=enrolment.id,
         user_id=user.id,
-        path_id=path.id,
+        path_id=programme.id,
         path_version=version or enrolment.path_version,
         number=f"CERT-2026-{next(_numbers):05d}",
         issued_at=now,
@@ -58,9 +58,9 @@ def certify(user, path, *, expires_in_days=365, version=None):
 @pytest.fixture
 def setup(app):
     tenant = TenantFactory()
-    path = published_path(tenant, requirements=2, validity_days=365, renewal_window_days=30)
+    programme = published_path(tenant, requirements=2, validity_days=365, renewal_window_days=30)
     user = UserFactory(tenant=tenant)
-    return tenant, path, user
+    return tenant, programme, user
 
 
 def run(at):
@@ -71,11 +71,11 @@ def run(at):
 
 
 def test_a_run_limited_to_some_tenants_leaves_the_others_alone(setup, clock):
-    tenant, path, user = setup
-    mine = certify(user, path, expires_in_days=20)
+    tenant, programme, user = setup
+    mine = certify(user, programme, expires_in_days=20)
     other_tenant = TenantFactory()
-    other_path = published_path(other_tenant, validity_days=365)
-    other = certify(UserFactory(tenant=other_tenant), other_path, expires_in_days=20)
+    other_programme = published_path(other_tenant, validity_days=365)
+    other = certify(UserFactory(tenant=other_tenant), other_programme, expires_in_days=20)
     later = clock.advance(days=21)
     report = recertification.run_expiry(later, [tenant.id])
     db.session.expire_all()
@@ -86,8 +86,8 @@ def test_a_run_limited_to_some_tenants_leaves_the_others_alone(setup, clock):
 
 
 def test_expiry_happens_at_the_exact_instant(setup, clock):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     expires_at = certificate.expires_at
     report = run(expires_at - timedelta(seconds=1))
     assert report.certificates_expired == 0
@@ -100,16 +100,16 @@ def test_expiry_happens_at_the_exact_instant(setup, clock):
 
 
 def test_certificates_without_expiry_never_expire(setup):
-    _, path, user = setup
-    certificate = certify(user, path, expires_in_days=None)
+    _, programme, user = setup
+    certificate = certify(user, programme, expires_in_days=None)
     report = run(clock.now() + timedelta(days=10_000))
     assert report.certificates_expired == 0 and report.renewals_opened == 0
     assert certificate.status is CertificateStatus.ACTIVE
 
 
 def test_renewal_opens_on_the_first_day_of_the_window(setup):
-    tenant, path, user = setup
-    certificate = certify(user, path)
+    tenant, programme, user = setup
+    certificate = certify(user, programme)
     window_opens = certificate.expires_at - timedelta(days=30)
     assert run(window_opens - timedelta(seconds=1)).renewals_opened == 0
     report = run(window_opens)
@@ -118,7 +118,7 @@ def test_renewal_opens_on_the_first_day_of_the_window(setup):
         sa.select(Enrolment).where(Enrolment.renewal_of_enrolment_id == certificate.enrolment_id)
     )
     assert renewal.status is EnrolmentStatus.IN_PROGRESS
-    assert renewal.user_id == user.id and renewal.path_id == path.id
+    assert renewal.user_id == user.id and renewal.path_id == programme.id
     assert renewal.started_at == window_opens
     assert len(renewal.progress) == 2
     tasks = db.session.scalars(
@@ -134,10 +134,10 @@ def test_renewal_opens_on_the_first_day_of_the_window(setup):
 
 
 def test_renewal_uses_the_current_published_definition(setup):
-    tenant, path, user = setup
-    certificate = certify(user, path)
-    paths.add_requirement(path, None, "content", {"title": "New rule", "body": "x"}, ALLOWED)
-    paths.publish_path(path, None)
+    tenant, programme, user = setup
+    certificate = certify(user, programme)
+    paths.add_requirement(programme, None, "content", {"title": "New rule", "body": "x"}, ALLOWED)
+    paths.publish_path(programme, None)
     run(certificate.expires_at - timedelta(days=10))
     renewal = db.session.scalar(
         sa.select(Enrolment).where(Enrolment.renewal_of_enrolment_id == certificate.enrolment_id)
@@ -148,8 +148,8 @@ def test_renewal_uses_the_current_published_definition(setup):
 
 
 def test_a_second_run_changes_nothing(setup):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     at = certificate.expires_at + timedelta(days=1)
     first = run(certificate.expires_at - timedelta(days=7))
     assert first.renewals_opened == 1 and first.reminders_sent >= 1
@@ -174,8 +174,8 @@ def test_a_second_run_changes_nothing(setup):
 
 
 def test_reminders_at_each_offset_once_and_on_expiry(setup, app):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     expires = certificate.expires_at
 
     def keys():
@@ -204,8 +204,8 @@ def test_reminders_at_each_offset_once_and_on_expiry(setup, app):
 
 
 def test_a_late_first_run_sends_only_the_current_band(setup):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     assert recertification.send_reminders(certificate.expires_at - timedelta(days=3)) == 1
     key = db.session.scalar(
         sa.select(Notification.dedupe_key).where(Notification.user_id == user.id)
@@ -215,38 +215,38 @@ def test_a_late_first_run_sends_only_the_current_band(setup):
 
 def test_reminder_offsets_are_configurable(setup, app):
     app.config["CERT_REMINDER_OFFSETS_DAYS"] = (60,)
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     assert recertification.send_reminders(certificate.expires_at - timedelta(days=60)) == 1
     assert recertification.send_reminders(certificate.expires_at - timedelta(days=7)) == 0
 
 
 def test_major_version_starts_renewal_after_the_grace_period(setup, clock):
-    tenant, path, user = setup
-    path.recert_grace_days = 14
-    certify(user, path, expires_in_days=700)
+    tenant, programme, user = setup
+    programme.recert_grace_days = 14
+    certify(user, programme, expires_in_days=700)
     clock.advance(days=1)
-    paths.add_requirement(path, None, "content", {"title": "New rule", "body": "x"}, ALLOWED)
+    paths.add_requirement(programme, None, "content", {"title": "New rule", "body": "x"}, ALLOWED)
     major_at = clock.now()
-    assert paths.publish_path(path, None).version == "2.0"
+    assert paths.publish_path(programme, None).version == "2.0"
     assert run(major_at + timedelta(days=14) - timedelta(seconds=1)).renewals_opened == 0
     assert run(major_at + timedelta(days=14)).renewals_opened == 1
     # A holder of the current major version is not asked to renew early.
     other = UserFactory(tenant=tenant)
-    certify(other, path, expires_in_days=700)
+    certify(other, programme, expires_in_days=700)
     assert run(major_at + timedelta(days=20)).renewals_opened == 0
 
 
 def test_no_renewal_when_an_enrolment_is_already_open(setup):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     certificate.status = CertificateStatus.ACTIVE
     db.session.flush()
     # The learner already re-enrolled by hand: the job must not add a second open enrolment.
     second = Enrolment(
         tenant_id=user.tenant_id,
         user_id=user.id,
-        path_id=path.id,
+        path_id=programme.id,
         program_snapshot=certificate.enrolment.program_snapshot,
         path_version="1.0",
     )
@@ -256,8 +256,8 @@ def test_no_renewal_when_an_enrolment_is_already_open(setup):
 
 
 def test_revoked_certificates_are_left_alone(setup):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     certificate.revoke(clock.now(), "Fraud", None)
     report = run(certificate.expires_at + timedelta(days=1))
     assert report.certificates_expired == 0 and report.renewals_opened == 0
@@ -290,9 +290,9 @@ def _refuse_row(table: str, row_id: int) -> None:
 
 
 def test_one_bad_row_is_logged_and_skipped(setup, caplog):
-    tenant, path, user = setup
-    good = [certify(UserFactory(tenant=tenant), path) for _ in range(3)]
-    bad = certify(user, path)
+    tenant, programme, user = setup
+    good = [certify(UserFactory(tenant=tenant), programme) for _ in range(3)]
+    bad = certify(user, programme)
     _refuse_row("certificates", bad.id)
     report = run(bad.expires_at + timedelta(seconds=1))
     assert report.certificates_expired == 3
@@ -305,8 +305,8 @@ def test_one_bad_row_is_logged_and_skipped(setup, caplog):
 
 
 def test_cli_runs_the_job_with_as_of(setup, app):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     db.session.commit()
     day = (certificate.expires_at + timedelta(days=1)).date().isoformat()
     result = app.test_cli_runner().invoke(args=["certs", "run-expiry", "--as-of", day])
@@ -317,8 +317,8 @@ def test_cli_runs_the_job_with_as_of(setup, app):
 
 
 def test_dashboard_marks_renewals_with_the_current_expiry(setup, client, login):
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     run(certificate.expires_at - timedelta(days=10))
     login(user)
     html = client.get("/certs").get_data(as_text=True)
@@ -327,13 +327,13 @@ def test_dashboard_marks_renewals_with_the_current_expiry(setup, client, login):
 
 
 def test_admin_expiring_report(setup, client, login, count_queries):
-    tenant, path, user = setup
+    tenant, programme, user = setup
     login(UserFactory(tenant=tenant, role=Role.ADMIN))
-    certify(user, path, expires_in_days=20)
-    soon = certify(UserFactory(tenant=tenant), path, expires_in_days=50)
+    certify(user, programme, expires_in_days=20)
+    soon = certify(UserFactory(tenant=tenant), programme, expires_in_days=50)
     run(soon.expires_at - timedelta(days=45))
     html = client.get("/certs/admin/reports/expiring?days=60").get_data(as_text=True)
-    assert path.name in html and user.full_name in html
+    assert programme.name in html and user.full_name in html
     assert "not opened yet" in html or "In progress" in html
 
     def queries():
@@ -343,7 +343,7 @@ def test_admin_expiring_report(setup, client, login, count_queries):
 
     before = queries()
     for _ in range(10):
-        certify(UserFactory(tenant=tenant), path, expires_in_days=40)
+        certify(UserFactory(tenant=tenant), programme, expires_in_days=40)
     assert queries() == before
 
 
@@ -362,8 +362,8 @@ def test_a_real_rq_worker_runs_the_expiry_job(setup, app):
 
     from webapp import outbox
 
-    _, path, user = setup
-    certificate = certify(user, path)
+    _, programme, user = setup
+    certificate = certify(user, programme)
     app.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     connection = Redis.from_url(app.config["REDIS_URL"])
     connection.flushdb()
@@ -389,8 +389,8 @@ def test_two_concurrent_runs_on_postgresql_open_each_renewal_once(_app):
 
     with _app.app_context():
         tenant = TenantFactory()
-        path = published_path(tenant, requirements=2, validity_days=365)
-        certificates = [certify(UserFactory(tenant=tenant), path) for _ in range(40)]
+        programme = published_path(tenant, requirements=2, validity_days=365)
+        certificates = [certify(UserFactory(tenant=tenant), programme) for _ in range(40)]
         at = certificates[0].expires_at - timedelta(days=5)
         db.session.commit()
         errors, reports = [], []
@@ -434,8 +434,8 @@ def test_a_completed_renewal_issues_a_new_certificate_linked_both_ways(setup, cl
     """The renewal is a new enrolment and a new certificate; the old one is never extended."""
     from webapp.services import orchestration
 
-    _, path, user = setup
-    enrolment, _ = paths.enrol(user, path)
+    _, programme, user = setup
+    enrolment, _ = paths.enrol(user, programme)
     for requirement in enrolment.program_snapshot["requirements"]:
         orchestration.mark_content_complete(enrolment, requirement["requirement_id"])
     old = db.session.scalar(sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id))
@@ -463,9 +463,9 @@ def test_a_completed_renewal_issues_a_new_certificate_linked_both_ways(setup, cl
 def test_batches_walk_every_row_once_even_with_equal_expiry_times(setup, monkeypatch):
     """Keyset batches over (expires_at, id): ties on expires_at are neither skipped nor
     repeated, whatever the batch size."""
-    tenant, path, _ = setup
+    tenant, programme, _ = setup
     monkeypatch.setattr(batches, "BATCH_SIZE", 2)
-    certificates = [certify(UserFactory(tenant=tenant), path) for _ in range(5)]
+    certificates = [certify(UserFactory(tenant=tenant), programme) for _ in range(5)]
     assert len({c.expires_at for c in certificates}) == 1
     soon = run(certificates[0].expires_at - timedelta(days=7))
     assert (soon.renewals_opened, soon.reminders_sent) == (5, 5)

@@ -167,12 +167,14 @@ def _same_version(tenant, version):
     from webapp.models import RequirementKind
     from webapp.services import certification_path_management as paths
 
-    path = PathFactory(tenant=tenant)
-    RequirementFactory(path=path, kind=RequirementKind.QUIZ, quiz_id=version.quiz_id, meta={})
-    db.session.expire(path, ["requirements"])
-    paths.publish_path(path, None)
+    programme = PathFactory(tenant=tenant)
+    RequirementFactory(
+        programme=programme, kind=RequirementKind.QUIZ, quiz_id=version.quiz_id, settings={}
+    )
+    db.session.expire(programme, ["requirements"])
+    paths.publish_path(programme, None)
     learner = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     return learner, enrolment, enrolment.program_snapshot["requirements"][0]["requirement_id"]
 
 

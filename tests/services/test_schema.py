@@ -43,9 +43,9 @@ def test_every_domain_table_has_a_not_null_tenant_id(app):
 
 def _enrolment(tenant=None):
     tenant = tenant or TenantFactory()
-    path = published_path(tenant)
+    programme = published_path(tenant)
     user = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(user, path)
+    enrolment, _ = paths.enrol(user, programme)
     return enrolment
 
 
@@ -55,7 +55,7 @@ def _violates(build):
         db.session.flush()
 
 
-def test_one_open_enrolment_per_user_and_path(app):
+def test_one_open_enrolment_per_user_and_programme(app):
     enrolment = _enrolment()
     _violates(
         lambda: db.session.add(

@@ -106,20 +106,20 @@ def test_a_pdf_in_any_state_can_be_asked_for_again(status):
 
 @pytest.mark.parametrize("status", [PathStatus.DRAFT, PathStatus.PUBLISHED])
 def test_a_draft_or_published_programme_is_published_and_archived(status):
-    path = CertificationPath(status=status)
-    path.publish()
-    assert path.status is PathStatus.PUBLISHED and path.published_at is not None
-    path.archive()
-    assert path.status is PathStatus.ARCHIVED
+    programme = CertificationPath(status=status)
+    programme.publish()
+    assert programme.status is PathStatus.PUBLISHED and programme.published_at is not None
+    programme.archive()
+    assert programme.status is PathStatus.ARCHIVED
 
 
 def test_an_archived_programme_is_neither_published_nor_archived_again():
-    path = CertificationPath(status=PathStatus.ARCHIVED)
+    programme = CertificationPath(status=PathStatus.ARCHIVED)
     with pytest.raises(InvalidTransition):
-        path.publish()
+        programme.publish()
     with pytest.raises(InvalidTransition):
-        path.archive()
-    assert path.status is PathStatus.ARCHIVED
+        programme.archive()
+    assert programme.status is PathStatus.ARCHIVED
 
 
 # --- Quiz and attempts ---------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_list_filters_by_programme_status_and_expiry(client, login, clock, tenan
     assert shown == {fire.number, ladders.number, forever.number, revoked.number}
     assert "field-error" not in page  # no filter given is not an error
     assert "Foreign programme" not in page
-    assert numbers(f"?path_id={fire.path_id}")[0] == {fire.number}
+    assert numbers(f"?programme_id={fire.path_id}")[0] == {fire.number}
     assert numbers("?status=revoked")[0] == {revoked.number}
     assert numbers("?expiring_within=30")[0] == {fire.number}
     clock.advance(days=11)  # Fire Safety expired by the clock, before the daily job

@@ -59,18 +59,18 @@ def form(**overrides):
     return data
 
 
-def count_paths() -> int:
+def count_programmes() -> int:
     return db.session.scalar(sa.select(sa.func.count(CertificationPath.id)))
 
 
 def test_create_programme_through_the_form(admin_client, admin):
     response = admin_client.post("/certs/admin/programs/new", data=form())
     assert response.status_code == 303
-    path = db.session.scalar(
+    programme = db.session.scalar(
         sa.select(CertificationPath).where(CertificationPath.slug == "forklift-operator")
     )
-    assert path.tenant_id == admin.tenant_id and path.validity_days == 365
-    assert response.headers["Location"].endswith(f"/certs/admin/programs/{path.id}")
+    assert programme.tenant_id == admin.tenant_id and programme.validity_days == 365
+    assert response.headers["Location"].endswith(f"/certs/admin/programs/{programme.id}")
 
 
 @pytest.mark.parametrize(
@@ -83,23 +83,23 @@ def test_create_programme_through_the_form(admin_client, admin):
     ],
 )
 def test_bad_input_shows_errors_next_to_fields_and_keeps_input(admin_client, overrides, message):
-    before = count_paths()
+    before = count_programmes()
     response = admin_client.post("/certs/admin/programs/new", data=form(**overrides))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
     assert 'value="Drive safely.' in html or "Drive safely." in html
     assert 'aria-invalid="true"' in html
-    assert count_paths() == before
+    assert count_programmes() == before
 
 
 def test_duplicate_slug_is_refused(admin_client, admin):
     PathFactory(tenant_id=admin.tenant_id, slug="forklift-operator")
-    before = count_paths()
+    before = count_programmes()
     response = admin_client.post("/certs/admin/programs/new", data=form())
     assert response.status_code == 422
     assert "already uses this slug" in response.get_data(as_text=True)
-    assert count_paths() == before
+    assert count_programmes() == before
 
 
 def test_prerequisite_cycle_is_refused_in_the_form(admin_client, admin):
@@ -118,13 +118,13 @@ def test_prerequisite_cycle_is_refused_in_the_form(admin_client, admin):
 
 
 def test_foreign_ids_in_form_bodies_answer_404(admin_client, admin):
-    foreign_path = PathFactory()
+    foreign_programme = PathFactory()
     foreign_quiz = QuizFactory()
     foreign_user = UserFactory()
     mine = published_path(admin.tenant, slug="mine")
     assert (
         admin_client.post(
-            "/certs/admin/programs/new", data=form(prerequisite_ids=str(foreign_path.id))
+            "/certs/admin/programs/new", data=form(prerequisite_ids=str(foreign_programme.id))
         ).status_code
         == 404
     )
@@ -159,7 +159,7 @@ def test_badge_upload_checks_the_content(admin_client, admin):
     assert response.status_code == 422
     assert "Upload a PNG, JPEG or GIF image" in response.get_data(as_text=True)
     assert (
-        count_paths() == 0
+        count_programmes() == 0
         or db.session.scalar(
             sa.select(CertificationPath).where(CertificationPath.slug == "forklift-operator")
         )
@@ -175,10 +175,10 @@ def test_badge_upload_stores_a_real_image(admin_client, admin):
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
-    path = db.session.scalar(
+    programme = db.session.scalar(
         sa.select(CertificationPath).where(CertificationPath.slug == "forklift-operator")
     )
-    assert path.badge_image_key.startswith("badges/")
+    assert programme.badge_image_key.startswith("badges/")
     served = admin_client.get("/certs/programs/forklift-operator/badge")
     try:
         assert served.status_code == 200 and served.data == png
@@ -192,8 +192,8 @@ def _draft(admin):
 
 
 def test_requirements_are_added_edited_moved_and_removed_in_place(admin_client, admin):
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     for title in ("Read", "Watch"):
         response = admin_client.post(
             f"{url}/requirements",
@@ -206,7 +206,7 @@ def test_requirements_are_added_edited_moved_and_removed_in_place(admin_client, 
         assert "<html" not in html and title in html
     read, watch = db.session.scalars(
         sa.select(PathRequirement)
-        .where(PathRequirement.path_id == path.id)
+        .where(PathRequirement.path_id == programme.id)
         .order_by(PathRequirement.sort_order)
     ).all()
     # Edit form swapped in place, then saved.
@@ -232,8 +232,8 @@ def test_requirements_are_added_edited_moved_and_removed_in_place(admin_client, 
 
 
 def test_requirement_editing_works_without_javascript(admin_client, admin):
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     response = admin_client.post(
         f"{url}/requirements", data={"kind": "content", "title": "Read", "body": "Text"}
     )
@@ -250,9 +250,9 @@ def test_requirement_editing_works_without_javascript(admin_client, admin):
 
 
 def test_invalid_requirement_is_422_with_errors_and_nothing_saved(admin_client, admin):
-    path = _draft(admin)
+    programme = _draft(admin)
     response = admin_client.post(
-        f"/certs/admin/programs/{path.id}/requirements",
+        f"/certs/admin/programs/{programme.id}/requirements",
         headers=FRAGMENT,
         data={"kind": "evidence", "title": "Upload", "instructions": "", "required_approvals": "1"},
     )
@@ -261,12 +261,14 @@ def test_invalid_requirement_is_422_with_errors_and_nothing_saved(admin_client, 
     assert "Tell learners what to submit" in html and 'value="Upload"' in html
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(PathRequirement.id)).where(PathRequirement.path_id == path.id)
+            sa.select(sa.func.count(PathRequirement.id)).where(
+                PathRequirement.path_id == programme.id
+            )
         )
         == 0
     )
     response = admin_client.post(
-        f"/certs/admin/programs/{path.id}/requirements",
+        f"/certs/admin/programs/{programme.id}/requirements",
         data={"kind": "quiz", "title": "Q", "min_score": "150"},
     )
     assert response.status_code == 422
@@ -276,9 +278,9 @@ def test_invalid_requirement_is_422_with_errors_and_nothing_saved(admin_client, 
 def test_quiz_requirement_defaults_to_80_and_publish_records_versions(admin_client, admin):
     quiz = QuizFactory(tenant_id=admin.tenant_id)
     QuizVersionFactory(quiz=quiz)
-    path = _draft(admin)
+    programme = _draft(admin)
     admin_client.post(
-        f"/certs/admin/programs/{path.id}/requirements",
+        f"/certs/admin/programs/{programme.id}/requirements",
         data={
             "kind": "quiz",
             "title": "Quiz",
@@ -287,24 +289,24 @@ def test_quiz_requirement_defaults_to_80_and_publish_records_versions(admin_clie
             "is_mandatory": "y",
         },
     )
-    response = admin_client.post(f"/certs/admin/programs/{path.id}/publish")
+    response = admin_client.post(f"/certs/admin/programs/{programme.id}/publish")
     assert response.status_code == 303
     db.session.expire_all()
-    path = db.session.get(CertificationPath, path.id)
-    assert path.status is PathStatus.PUBLISHED and path.version == "1.0"
-    assert path.requirements[0].min_score == 80
-    page = admin_client.get(f"/certs/admin/programs/{path.id}").get_data(as_text=True)
+    programme = db.session.get(CertificationPath, programme.id)
+    assert programme.status is PathStatus.PUBLISHED and programme.version == "1.0"
+    assert programme.requirements[0].min_score == 80
+    page = admin_client.get(f"/certs/admin/programs/{programme.id}").get_data(as_text=True)
     assert "Published version 1.0" in page
 
 
 def test_publishing_an_invalid_programme_explains_why(admin_client, admin):
-    path = _draft(admin)
-    response = admin_client.post(f"/certs/admin/programs/{path.id}/publish")
+    programme = _draft(admin)
+    response = admin_client.post(f"/certs/admin/programs/{programme.id}/publish")
     assert response.status_code == 303
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Add at least one mandatory requirement" in page
     db.session.expire_all()
-    assert db.session.get(CertificationPath, path.id).status is PathStatus.DRAFT
+    assert db.session.get(CertificationPath, programme.id).status is PathStatus.DRAFT
 
 
 def test_archive_and_delete(admin_client, admin):
@@ -321,22 +323,22 @@ def test_archive_and_delete(admin_client, admin):
 
 
 def test_admin_enrols_a_person_and_an_org_unit(admin_client, admin):
-    path = published_path(admin.tenant, slug="live")
+    programme = published_path(admin.tenant, slug="live")
     unit = OrgUnitFactory(tenant_id=admin.tenant_id)
     sub = OrgUnitFactory(tenant_id=admin.tenant_id, parent_id=unit.id)
     people = [UserFactory(tenant_id=admin.tenant_id, org_unit_id=u.id) for u in (unit, sub, sub)]
     single = admin_client.post(
-        f"/certs/admin/programs/{path.id}/enrol", data={"user_id": str(people[0].id)}
+        f"/certs/admin/programs/{programme.id}/enrol", data={"user_id": str(people[0].id)}
     )
     assert "1 enrolled now" in single.get_data(as_text=True)
     bulk = admin_client.post(
-        f"/certs/admin/programs/{path.id}/enrol", data={"org_unit_id": str(unit.id)}
+        f"/certs/admin/programs/{programme.id}/enrol", data={"org_unit_id": str(unit.id)}
     )
     html = bulk.get_data(as_text=True)
     assert "2 enrolled now, 1 already enrolled" in html
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(Enrolment.id)).where(Enrolment.path_id == path.id)
+            sa.select(sa.func.count(Enrolment.id)).where(Enrolment.path_id == programme.id)
         )
         == 3
     )
@@ -382,8 +384,8 @@ def add_form(html: str) -> str:
 def test_add_form_is_empty_after_a_requirement_is_added(admin_client, admin):
     quiz = QuizFactory(tenant_id=admin.tenant_id)
     QuizVersionFactory(quiz=quiz)
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     added = admin_client.post(
         f"{url}/requirements",
         headers=FRAGMENT,
@@ -443,9 +445,9 @@ def test_add_form_is_empty_after_a_requirement_is_added(admin_client, admin):
 
 
 def test_add_form_keeps_the_input_after_a_refused_add(admin_client, admin):
-    path = _draft(admin)
+    programme = _draft(admin)
     response = admin_client.post(
-        f"/certs/admin/programs/{path.id}/requirements",
+        f"/certs/admin/programs/{programme.id}/requirements",
         headers=FRAGMENT,
         data={"kind": "evidence", "title": "Report", "instructions": "Upload it."},
     )
@@ -469,13 +471,13 @@ def shown_kinds(html: str) -> set[str]:
 
 
 def test_full_page_shows_every_kind_and_narrows_with_javascript(admin_client, admin):
-    path = _draft(admin)
-    page = admin_client.get(f"/certs/admin/programs/{path.id}").get_data(as_text=True)
+    programme = _draft(admin)
+    page = admin_client.get(f"/certs/admin/programs/{programme.id}").get_data(as_text=True)
     fresh = add_form(page)
     # Without JavaScript every kind's settings stay usable...
     assert shown_kinds(fresh) == {"quiz", "evidence", "content"} and HINT in fresh
     # ...and with it the kind select asks at once for the chosen kind's settings only.
-    settings_url = f"/certs/admin/programs/{path.id}/requirements/settings"
+    settings_url = f"/certs/admin/programs/{programme.id}/requirements/settings"
     assert f'hx-get="{settings_url}"' in fresh
     assert 'hx-trigger="change, load"' in fresh
     assert 'hx-target="#requirement-settings"' in fresh
@@ -483,8 +485,8 @@ def test_full_page_shows_every_kind_and_narrows_with_javascript(admin_client, ad
 
 
 def test_fragments_show_only_the_chosen_kind(admin_client, admin):
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     fragment = admin_client.get(url, headers=FRAGMENT).get_data(as_text=True)
     fresh = add_form(fragment)
     assert shown_kinds(fresh) == {"quiz"} and HINT not in fresh
@@ -503,9 +505,9 @@ def test_fragments_show_only_the_chosen_kind(admin_client, admin):
 
 
 def test_settings_of_a_kind_are_swapped_in_with_the_typed_values(admin_client, admin):
-    path = _draft(admin)
-    before = path.updated_at
-    url = f"/certs/admin/programs/{path.id}/requirements/settings"
+    programme = _draft(admin)
+    before = programme.updated_at
+    url = f"/certs/admin/programs/{programme.id}/requirements/settings"
     response = admin_client.get(
         url,
         headers=SETTINGS,
@@ -527,12 +529,12 @@ def test_settings_of_a_kind_are_swapped_in_with_the_typed_values(admin_client, a
     )
     assert admin_client.get(url, headers=SETTINGS).status_code == 400
     db.session.expire_all()
-    path = db.session.get(CertificationPath, path.id)
-    assert path.updated_at == before and path.requirements == []
+    programme = db.session.get(CertificationPath, programme.id)
+    assert programme.updated_at == before and programme.requirements == []
     # A plain browser asking for it gets the programme page.
     plain = admin_client.get(url, query_string={"kind": "quiz"})
     assert plain.status_code in (302, 303)
-    assert plain.headers["Location"].endswith(f"/certs/admin/programs/{path.id}#requirements")
+    assert plain.headers["Location"].endswith(f"/certs/admin/programs/{programme.id}#requirements")
 
 
 def test_settings_of_a_foreign_programme_answer_404(admin_client, admin):
@@ -542,13 +544,15 @@ def test_settings_of_a_foreign_programme_answer_404(admin_client, admin):
 
 
 def test_edit_form_shows_only_the_requirement_kind(admin_client, admin):
-    path = _draft(admin)
+    programme = _draft(admin)
     admin_client.post(
-        f"/certs/admin/programs/{path.id}/requirements",
+        f"/certs/admin/programs/{programme.id}/requirements",
         data={"kind": "content", "title": "Read", "body": "Text"},
     )
-    read = db.session.scalar(sa.select(PathRequirement).where(PathRequirement.path_id == path.id))
-    url = f"/certs/admin/programs/{path.id}/requirements/{read.id}/edit"
+    read = db.session.scalar(
+        sa.select(PathRequirement).where(PathRequirement.path_id == programme.id)
+    )
+    url = f"/certs/admin/programs/{programme.id}/requirements/{read.id}/edit"
     for headers in (FRAGMENT, {}):
         html = admin_client.get(url, headers=headers).get_data(as_text=True)
         assert shown_kinds(html) == {"content"} and HINT not in html
@@ -562,15 +566,17 @@ def test_edit_form_shows_only_the_requirement_kind(admin_client, admin):
 
 
 def test_in_place_changes_say_so_in_the_fragment_and_leave_no_flash(admin_client, admin):
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     added = admin_client.post(
         f"{url}/requirements",
         headers=FRAGMENT,
         data={"kind": "content", "title": "Watch", "body": "Text"},
     )
     assert "Requirement “Watch” added." in section_status(added.get_data(as_text=True))
-    watch = db.session.scalar(sa.select(PathRequirement).where(PathRequirement.path_id == path.id))
+    watch = db.session.scalar(
+        sa.select(PathRequirement).where(PathRequirement.path_id == programme.id)
+    )
     saved = admin_client.post(
         f"{url}/requirements/{watch.id}/edit",
         headers=FRAGMENT,
@@ -595,10 +601,12 @@ def section_status(html: str) -> str:
 
 
 def test_plain_removal_flashes_on_the_page_it_redirects_to(admin_client, admin):
-    path = _draft(admin)
-    url = f"/certs/admin/programs/{path.id}"
+    programme = _draft(admin)
+    url = f"/certs/admin/programs/{programme.id}"
     admin_client.post(f"{url}/requirements", data={"kind": "content", "title": "Read", "body": "T"})
-    read = db.session.scalar(sa.select(PathRequirement).where(PathRequirement.path_id == path.id))
+    read = db.session.scalar(
+        sa.select(PathRequirement).where(PathRequirement.path_id == programme.id)
+    )
     response = admin_client.post(f"{url}/requirements/{read.id}/remove")
     assert response.status_code == 303
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -637,19 +645,19 @@ def test_delete_page_of_a_required_draft_explains_why(admin_client, admin):
 
 
 def test_delete_page_of_an_archived_programme_does_not_offer_archiving(admin_client, admin):
-    path = published_path(admin.tenant, slug="old")
-    path.archive()
+    programme = published_path(admin.tenant, slug="old")
+    programme.archive()
     db.session.flush()
-    html = admin_client.get(f"/certs/admin/programs/{path.id}/delete").get_data(as_text=True)
+    html = admin_client.get(f"/certs/admin/programs/{programme.id}/delete").get_data(as_text=True)
     assert "cannot be deleted" in html and "already archived" in html
-    assert f"/certs/admin/programs/{path.id}/archive" not in html
+    assert f"/certs/admin/programs/{programme.id}/archive" not in html
 
 
-def enrolled(path, *, certified: bool = False):
+def enrolled(programme, *, certified: bool = False):
     from webapp.services import certification_path_management as paths
     from webapp.services import orchestration
 
-    enrolment, _ = paths.enrol(UserFactory(tenant_id=path.tenant_id), path)
+    enrolment, _ = paths.enrol(UserFactory(tenant_id=programme.tenant_id), programme)
     if certified:
         for requirement in enrolment.program_snapshot["requirements"]:
             orchestration.mark_content_complete(enrolment, requirement["requirement_id"])
@@ -657,14 +665,14 @@ def enrolled(path, *, certified: bool = False):
 
 
 def test_archive_page_explains_archiving_with_figures(admin_client, admin):
-    path = published_path(admin.tenant, slug="live", requirements=1)
-    enrolled(path)
-    enrolled(path)
-    enrolled(path, certified=True)
+    programme = published_path(admin.tenant, slug="live", requirements=1)
+    enrolled(programme)
+    enrolled(programme)
+    enrolled(programme, certified=True)
     enrolled(published_path(admin.tenant, slug="other"))  # another programme
     foreign = published_path(TenantFactory(), slug="live")
     enrolled(foreign, certified=True)
-    url = f"/certs/admin/programs/{path.id}"
+    url = f"/certs/admin/programs/{programme.id}"
     page = admin_client.get(url).get_data(as_text=True)
     assert f'href="{url}/archive"' in page and 'data-confirm="Archive' not in page
     response = admin_client.get(f"{url}/archive")
@@ -681,15 +689,15 @@ def test_archive_page_explains_archiving_with_figures(admin_client, admin):
         assert claim in html, claim
     assert f'action="{url}/archive"' in html and 'name="csrf_token"' in html
     db.session.expire_all()
-    assert db.session.get(CertificationPath, path.id).status is PathStatus.PUBLISHED
+    assert db.session.get(CertificationPath, programme.id).status is PathStatus.PUBLISHED
     assert admin_client.post(f"{url}/archive").status_code == 303
     db.session.expire_all()
-    assert db.session.get(CertificationPath, path.id).status is PathStatus.ARCHIVED
+    assert db.session.get(CertificationPath, programme.id).status is PathStatus.ARCHIVED
 
 
 def test_archiving_twice_explains_instead_of_failing(admin_client, admin):
-    path = published_path(admin.tenant, slug="live")
-    url = f"/certs/admin/programs/{path.id}/archive"
+    programme = published_path(admin.tenant, slug="live")
+    url = f"/certs/admin/programs/{programme.id}/archive"
     assert admin_client.post(url).status_code == 303
     again = admin_client.post(url)
     assert again.status_code == 409
@@ -703,12 +711,12 @@ def test_archiving_twice_explains_instead_of_failing(admin_client, admin):
 
 def test_archive_page_is_truthful_about_people_enrolled(client, login, admin):
     """The page promises enrolled people their programme pages: they must really keep them."""
-    path = published_path(admin.tenant, slug="live")
-    enrolment = enrolled(path)
+    programme = published_path(admin.tenant, slug="live")
+    enrolment = enrolled(programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     learner = enrolment.user
     login(admin)
-    url = f"/certs/admin/programs/{path.id}/archive"
+    url = f"/certs/admin/programs/{programme.id}/archive"
     page = client.get(url).get_data(as_text=True)
     assert "People already enrolled keep full access" in page
     assert client.post(url).status_code == 303
@@ -732,7 +740,7 @@ def test_a_badge_of_a_refused_save_leaves_no_stored_file(app, admin_client, admi
     badges = Path(app.config["STORAGE_PATH"]) / "badges"
     before = set(badges.rglob("*")) if badges.exists() else set()
 
-    def refuse(path, key):
+    def refuse(programme, key):
         assert (badges.parent / key).is_file()  # written during the transaction
         raise RuntimeError("the save is refused")
 
@@ -747,4 +755,4 @@ def test_a_badge_of_a_refused_save_leaves_no_stored_file(app, admin_client, admi
     db.session.rollback()
     after = set(badges.rglob("*")) if badges.exists() else set()
     assert {p for p in after - before if p.is_file()} == set()
-    assert count_paths() == 0
+    assert count_programmes() == 0

@@ -34,13 +34,13 @@ def programme_count(tenant) -> int:
 
 def test_export_downloads_the_programme_as_a_json_attachment(client, login):
     tenant = TenantFactory()
-    path = published_path(tenant, slug="forklift-basics")
+    programme = published_path(tenant, slug="forklift-basics")
     login(admin_of(tenant))
-    response = client.get(f"/certs/admin/programs/{path.id}/export")
+    response = client.get(f"/certs/admin/programs/{programme.id}/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["Content-Disposition"] == "attachment; filename=forklift-basics.json"
-    assert json.loads(response.get_data()) == files.export_programme(path)
+    assert json.loads(response.get_data()) == files.export_programme(programme)
 
 
 def test_import_page_shows_the_form(client, login):
@@ -56,12 +56,12 @@ def test_import_creates_a_draft_and_redirects_to_it(client, login):
     login(admin_of(target))
     response = client.post(IMPORT_URL, data={"file": upload(document), "slug": ""})
     assert response.status_code == 303
-    path = db.session.scalar(
+    programme = db.session.scalar(
         sa.select(CertificationPath).where(CertificationPath.tenant_id == target.id)
     )
-    assert path.slug == "forklift-basics"
-    assert path.status is PathStatus.DRAFT
-    assert f"/certs/admin/programs/{path.id}" in response.headers["Location"]
+    assert programme.slug == "forklift-basics"
+    assert programme.status is PathStatus.DRAFT
+    assert f"/certs/admin/programs/{programme.id}" in response.headers["Location"]
     page = client.get("/certs/admin/").get_data(as_text=True)  # shows the flash message
     assert "as a draft programme" in page
 
@@ -92,8 +92,8 @@ def test_import_with_problems_lists_each_with_its_path_and_saves_nothing(client,
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "The programme file has 3 problems; nothing was imported." in html
-    for path in ("$.programme.slug", "$.programme.level", "$.requirements[0].title"):
-        assert f"<code>{path}</code>" in html
+    for programme in ("$.programme.slug", "$.programme.level", "$.requirements[0].title"):
+        assert f"<code>{programme}</code>" in html
     assert programme_count(tenant) == 1
 
 
@@ -143,11 +143,11 @@ def test_htmx_import_answers_with_the_fragment_or_a_location(client, login):
 
 def test_non_admins_cannot_export_or_import(client, login):
     tenant = TenantFactory()
-    path = PathFactory(tenant=tenant)
+    programme = PathFactory(tenant=tenant)
     login(UserFactory(tenant=tenant, role=Role.MENTOR))
-    assert client.get(f"/certs/admin/programs/{path.id}/export").status_code == 403
+    assert client.get(f"/certs/admin/programs/{programme.id}/export").status_code == 403
     assert client.get(IMPORT_URL).status_code == 403
-    document = files.export_programme(path)
+    document = files.export_programme(programme)
     response = client.post(IMPORT_URL, data={"file": upload(document), "slug": "copy"})
     assert response.status_code == 403
     assert programme_count(tenant) == 1
@@ -155,9 +155,9 @@ def test_non_admins_cannot_export_or_import(client, login):
 
 def test_an_admin_of_another_tenant_gets_404_exporting(client, login):
     acme, globex = TenantFactory(name="Acme"), TenantFactory(name="Globex")
-    path = published_path(acme)
+    programme = published_path(acme)
     login(admin_of(globex))
-    assert client.get(f"/certs/admin/programs/{path.id}/export").status_code == 404
+    assert client.get(f"/certs/admin/programs/{programme.id}/export").status_code == 404
     assert client.get("/certs/admin/programs/999999/export").status_code == 404
 
 
@@ -181,9 +181,9 @@ def test_import_needs_the_csrf_token(client, login, csrf_on):
 
 def test_programme_pages_link_to_export_and_import(client, login):
     tenant = TenantFactory()
-    path = published_path(tenant)
+    programme = published_path(tenant)
     login(admin_of(tenant))
-    page = client.get(f"/certs/admin/programs/{path.id}").get_data(as_text=True)
-    assert f'href="/certs/admin/programs/{path.id}/export"' in page
+    page = client.get(f"/certs/admin/programs/{programme.id}").get_data(as_text=True)
+    assert f'href="/certs/admin/programs/{programme.id}/export"' in page
     listing = client.get("/certs/admin/programs/").get_data(as_text=True)
     assert f'href="{IMPORT_URL}"' in listing

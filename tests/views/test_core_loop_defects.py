@@ -49,22 +49,22 @@ def first_requirement(enrolment) -> int:
 
 
 def test_archiving_keeps_the_enrolled_learners_pages(client, login, tenant, admin):
-    path = published_path(tenant, name="Forklift", requirements=2)
+    programme = published_path(tenant, name="Forklift", requirements=2)
     learner = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = first_requirement(enrolment)
-    paths.archive_programme(path, admin)
+    paths.archive_programme(programme, admin)
     login(learner)
     dashboard = client.get("/certs").get_data(as_text=True)
-    assert f'href="/certs/programs/{path.slug}"' in dashboard
-    page = client.get(f"/certs/programs/{path.slug}")
+    assert f'href="/certs/programs/{programme.slug}"' in dashboard
+    page = client.get(f"/certs/programs/{programme.slug}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "This programme has been archived." in html and "Your progress" in html
     assert ">Enrol</button>" not in html
-    requirement = client.get(f"/certs/programs/{path.slug}/requirements/{requirement_id}")
+    requirement = client.get(f"/certs/programs/{programme.slug}/requirements/{requirement_id}")
     assert requirement.status_code == 200
-    done = client.post(f"/certs/programs/{path.slug}/requirements/{requirement_id}/complete")
+    done = client.post(f"/certs/programs/{programme.slug}/requirements/{requirement_id}/complete")
     assert done.status_code == 303
     assert enrolment.progress[0].is_met
 
@@ -72,28 +72,28 @@ def test_archiving_keeps_the_enrolled_learners_pages(client, login, tenant, admi
 def test_an_archived_programme_leaves_the_catalogue_and_takes_no_enrolments(
     client, login, tenant, admin
 ):
-    path = published_path(tenant, name="Forklift")
-    paths.archive_programme(path, admin)
+    programme = published_path(tenant, name="Forklift")
+    paths.archive_programme(programme, admin)
     outsider = UserFactory(tenant=tenant)
     login(outsider)
     assert "Forklift" not in client.get("/certs/programs/").get_data(as_text=True)
-    assert client.get(f"/certs/programs/{path.slug}").status_code == 404
-    assert client.post(f"/certs/programs/{path.slug}/enrol").status_code == 404
+    assert client.get(f"/certs/programs/{programme.slug}").status_code == 404
+    assert client.post(f"/certs/programs/{programme.slug}/enrol").status_code == 404
     with pytest.raises(Conflict):
-        paths.enrol(outsider, path, admin)
+        paths.enrol(outsider, programme, admin)
 
 
 def test_certificate_holders_keep_the_archived_programme_page(client, login, tenant, admin):
     certificate = issued_certificate(tenant, name="Ladders")
-    paths.archive_programme(certificate.path, admin)
+    paths.archive_programme(certificate.programme, admin)
     login(certificate.user)
-    assert client.get(f"/certs/programs/{certificate.path.slug}").status_code == 200
+    assert client.get(f"/certs/programs/{certificate.programme.slug}").status_code == 200
     assert "Ladders" in client.get("/certs/my").get_data(as_text=True)
 
 
 def test_no_renewals_are_opened_for_an_archived_programme(app, clock, tenant, admin):
     certificate = issued_certificate(tenant, validity_days=60)
-    paths.archive_programme(certificate.path, admin)
+    paths.archive_programme(certificate.programme, admin)
     clock.advance(days=45)  # inside the 30-day renewal window
     report = recertification.run_expiry(clock.now())
     assert report.renewals_opened == 0
@@ -111,16 +111,18 @@ def test_no_renewals_are_opened_for_an_archived_programme(app, clock, tenant, ad
 
 
 def test_new_enrolments_take_the_latest_published_quiz_version(app, tenant):
-    path = quiz_path(tenant, settings={"time_limit_min": 20})
-    requirement = path.requirements[0]
+    programme = quiz_path(tenant, settings={"time_limit_min": 20})
+    requirement = programme.requirements[0]
     v1_id = paths.latest_quiz_versions([requirement.quiz_id])[requirement.quiz_id].id
-    early, _ = paths.enrol(UserFactory(tenant=tenant), path)
+    early, _ = paths.enrol(UserFactory(tenant=tenant), programme)
     v2 = QuizVersionFactory(
         quiz=requirement.quiz,
         number=2,
         settings={**requirement.quiz.settings, "time_limit_min": 25},
     )
-    late, _ = paths.enrol(UserFactory(tenant=tenant), path)  # the programme was not republished
+    late, _ = paths.enrol(
+        UserFactory(tenant=tenant), programme
+    )  # the programme was not republished
     db.session.expire_all()
     assert early.program_snapshot["requirements"][0]["quiz_version_id"] == v1_id
     assert late.program_snapshot["requirements"][0]["quiz_version_id"] == v2.id
@@ -128,10 +130,10 @@ def test_new_enrolments_take_the_latest_published_quiz_version(app, tenant):
 
 
 def test_renewal_enrolments_take_the_latest_quiz_version_too(app, clock, tenant):
-    path = quiz_path(tenant, validity_days=60, min_score=0)
-    requirement = path.requirements[0]
+    programme = quiz_path(tenant, validity_days=60, min_score=0)
+    requirement = programme.requirements[0]
     learner = UserFactory(tenant=tenant)
-    enrolment, _ = paths.enrol(learner, path)
+    enrolment, _ = paths.enrol(learner, programme)
     for r in enrolment.program_snapshot["requirements"][1:]:
         orchestration.mark_content_complete(enrolment, r["requirement_id"])
     orchestration.record_result(enrolment, first_requirement(enrolment), ProgressStatus.MET)
@@ -146,9 +148,9 @@ def test_renewal_enrolments_take_the_latest_quiz_version_too(app, clock, tenant)
 
 
 def test_quiz_publish_page_says_which_enrolments_get_the_new_version(client, login, tenant, admin):
-    path = quiz_path(tenant, name="Forklift")
-    quiz = path.requirements[0].quiz
-    paths.enrol(UserFactory(tenant=tenant), path)
+    programme = quiz_path(tenant, name="Forklift")
+    quiz = programme.requirements[0].quiz
+    paths.enrol(UserFactory(tenant=tenant), programme)
     quiz.has_draft_changes, quiz.latest_version_number = True, 1
     db.session.flush()
     login(admin)
@@ -162,12 +164,12 @@ def test_quiz_publish_page_says_which_enrolments_get_the_new_version(client, log
 
 def test_a_holder_of_an_active_certificate_is_not_offered_a_new_enrolment(client, login, tenant):
     certificate = issued_certificate(tenant, name="Forklift", validity_days=365)
-    learner, path = certificate.user, certificate.path
+    learner, programme = certificate.user, certificate.programme
     login(learner)
-    html = client.get(f"/certs/programs/{path.slug}").get_data(as_text=True)
+    html = client.get(f"/certs/programs/{programme.slug}").get_data(as_text=True)
     assert ">Enrol</button>" not in html
     assert f"You already hold an active certificate of this programme ({certificate.number}" in html
-    response = client.post(f"/certs/programs/{path.slug}/enrol")
+    response = client.post(f"/certs/programs/{programme.slug}/enrol")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "renewal opens on" in page
@@ -182,8 +184,8 @@ def test_a_holder_of_an_active_certificate_is_not_offered_a_new_enrolment(client
 def test_admins_get_the_same_rule_with_a_clear_message(app, tenant, admin):
     certificate = issued_certificate(tenant, validity_days=365)
     with pytest.raises(Conflict, match="already holds an active certificate"):
-        paths.enrol(certificate.user, certificate.path, admin)
-    summary = paths.enrol_many(certificate.path, [certificate.user], admin)
+        paths.enrol(certificate.user, certificate.programme, admin)
+    summary = paths.enrol_many(certificate.programme, [certificate.user], admin)
     assert summary["enrolled"] == []
     assert "already holds an active certificate" in summary["refused"][0]
 
@@ -191,16 +193,16 @@ def test_admins_get_the_same_rule_with_a_clear_message(app, tenant, admin):
 def test_a_certificate_that_never_expires_blocks_for_good(app, tenant):
     certificate = issued_certificate(tenant, validity_days=None)
     with pytest.raises(NotAllowed, match="never expiring"):
-        paths.self_enrol(certificate.user, certificate.path)
+        paths.self_enrol(certificate.user, certificate.programme)
 
 
 def test_inside_the_renewal_window_enrolling_starts_the_renewal(client, login, clock, tenant):
     certificate = issued_certificate(tenant, validity_days=60)
     clock.advance(days=40)  # 20 days before expiry, the window is 30 days
     login(certificate.user)
-    html = client.get(f"/certs/programs/{certificate.path.slug}").get_data(as_text=True)
+    html = client.get(f"/certs/programs/{certificate.programme.slug}").get_data(as_text=True)
     assert "Start your renewal" in html
-    client.post(f"/certs/programs/{certificate.path.slug}/enrol")
+    client.post(f"/certs/programs/{certificate.programme.slug}/enrol")
     renewal = db.session.scalar(
         sa.select(Enrolment).where(Enrolment.renewal_of_enrolment_id == certificate.enrolment_id)
     )
@@ -216,7 +218,7 @@ def test_after_expiry_or_revocation_a_new_enrolment_is_allowed(app, clock, tenan
         clock.advance(days=61)
     else:
         certificates.revoke_certificate(certificate, admin, "Issued by mistake.")
-    enrolment, created = paths.self_enrol(certificate.user, certificate.path)
+    enrolment, created = paths.self_enrol(certificate.user, certificate.programme)
     assert created and enrolment.renewal_of_enrolment_id is None
 
 
@@ -292,7 +294,7 @@ def used_up(tenant, max_attempts=2):
 
 
 def requirement_url(enrolment, rid) -> str:
-    return f"/certs/programs/{enrolment.path.slug}/requirements/{rid}"
+    return f"/certs/programs/{enrolment.programme.slug}/requirements/{rid}"
 
 
 def grant_url(enrolment, rid) -> str:

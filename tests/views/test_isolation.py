@@ -29,17 +29,17 @@ PUBLIC_PARAMETERISED = {
 def foreign_urls(other_tenant):
     """endpoint -> URL pointing at `other_tenant`'s rows (asked with every method of the
     endpoint's rule)."""
-    path = published_path(other_tenant, slug="acme-secret")
-    requirement = path.requirements[0]
-    req = f"/certs/admin/programs/{path.id}/requirements/{requirement.id}"
-    programme_req = f"/certs/programs/{path.slug}/requirements/{requirement.id}"
+    programme = published_path(other_tenant, slug="acme-secret")
+    requirement = programme.requirements[0]
+    req = f"/certs/admin/programs/{programme.id}/requirements/{requirement.id}"
+    programme_req = f"/certs/programs/{programme.slug}/requirements/{requirement.id}"
     quiz = f"/certs/admin/quizzes/{QuizFactory(tenant=other_tenant).id}"
     certificate = issued_certificate(other_tenant)
     certificates.store_certificate_pdf(certificate.id)  # the PDF routes serve a real file
     cert = f"/certs/admin/certificates/{certificate.id}"
     artifact = artifact_item(certificate.user)
     return {
-        **peer_review_urls(other_tenant, path.slug, requirement.id),
+        **peer_review_urls(other_tenant, programme.slug, requirement.id),
         **quiz_urls(other_tenant),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
@@ -48,20 +48,20 @@ def foreign_urls(other_tenant):
         "admin.certificate_pdf": f"{cert}/pdf",
         "portfolio.item_file": f"/certs/portfolio/items/{artifact.id}/file",
         "portfolio.remove_item": f"/certs/portfolio/items/{artifact.id}/remove",
-        "programs.detail": f"/certs/programs/{path.slug}",
-        "programs.enrol": f"/certs/programs/{path.slug}/enrol",
-        "programs.requirement": programme_req,
-        "programs.complete_content": f"{programme_req}/complete",
-        "programs.badge": f"/certs/programs/{path.slug}/badge",
-        "admin.programme": f"/certs/admin/programs/{path.id}",
-        "admin.programme_edit": f"/certs/admin/programs/{path.id}/edit",
-        "admin.programme_publish": f"/certs/admin/programs/{path.id}/publish",
-        "admin.programme_archive": f"/certs/admin/programs/{path.id}/archive",
-        "admin.programme_delete": f"/certs/admin/programs/{path.id}/delete",
-        "admin.programme_enrol": f"/certs/admin/programs/{path.id}/enrol",
-        "admin.programme_export": f"/certs/admin/programs/{path.id}/export",
-        "admin.requirement_add": f"/certs/admin/programs/{path.id}/requirements",
-        "admin.requirement_settings": f"/certs/admin/programs/{path.id}/requirements/settings"
+        "programmes.detail": f"/certs/programs/{programme.slug}",
+        "programmes.enrol": f"/certs/programs/{programme.slug}/enrol",
+        "programmes.requirement": programme_req,
+        "programmes.complete_content": f"{programme_req}/complete",
+        "programmes.badge": f"/certs/programs/{programme.slug}/badge",
+        "admin.programme": f"/certs/admin/programs/{programme.id}",
+        "admin.programme_edit": f"/certs/admin/programs/{programme.id}/edit",
+        "admin.programme_publish": f"/certs/admin/programs/{programme.id}/publish",
+        "admin.programme_archive": f"/certs/admin/programs/{programme.id}/archive",
+        "admin.programme_delete": f"/certs/admin/programs/{programme.id}/delete",
+        "admin.programme_enrol": f"/certs/admin/programs/{programme.id}/enrol",
+        "admin.programme_export": f"/certs/admin/programs/{programme.id}/export",
+        "admin.requirement_add": f"/certs/admin/programs/{programme.id}/requirements",
+        "admin.requirement_settings": f"/certs/admin/programs/{programme.id}/requirements/settings"
         "?kind=quiz",
         "admin.requirement_edit": f"{req}/edit",
         "admin.requirement_remove": f"{req}/remove",
@@ -158,9 +158,9 @@ def missing_url(url: str) -> str:
 
 def test_own_tenant_programme_is_visible(client, login):
     tenant = TenantFactory()
-    path = published_path(tenant)
+    programme = published_path(tenant)
     login(UserFactory(tenant=tenant))
-    assert client.get(f"/certs/programs/{path.slug}").status_code == 200
+    assert client.get(f"/certs/programs/{programme.slug}").status_code == 200
 
 
 def test_catalogue_lists_only_own_tenant_published_programmes(client, login):

@@ -19,15 +19,15 @@ def learner(tenant):
     return UserFactory(tenant=tenant)
 
 
-def certify(user, path):
-    enrolment, _ = paths.enrol(user, path)
+def certify(user, programme):
+    enrolment, _ = paths.enrol(user, programme)
     enrolment.status = EnrolmentStatus.CERTIFIED
     db.session.add(
         Certificate(
             tenant_id=user.tenant_id,
             enrolment_id=enrolment.id,
             user_id=user.id,
-            path_id=path.id,
+            path_id=programme.id,
             path_version="1.0",
             number=f"CERT-2026-{enrolment.id:05d}",
             issued_at=clock.now(),
@@ -69,7 +69,7 @@ def test_org_unit_scope_limits_what_learners_see(client, login, tenant):
 
 
 def test_enrol_from_the_detail_page_then_see_progress(client, login, tenant, learner):
-    path = published_path(tenant, requirements=2, slug="basics")
+    programme = published_path(tenant, requirements=2, slug="basics")
     login(learner)
     page = client.get("/certs/programs/basics").get_data(as_text=True)
     assert ">Enrol</button>" in page
@@ -80,7 +80,8 @@ def test_enrol_from_the_detail_page_then_see_progress(client, login, tenant, lea
     # A double click creates nothing twice.
     client.post("/certs/programs/basics/enrol")
     assert (
-        len(db.session.scalars(db.select(Enrolment).where(Enrolment.path_id == path.id)).all()) == 1
+        len(db.session.scalars(db.select(Enrolment).where(Enrolment.path_id == programme.id)).all())
+        == 1
     )
 
 
@@ -99,8 +100,8 @@ def test_reasons_instead_of_the_enrol_button(client, login, tenant, learner):
 
 
 def test_content_requirement_is_read_and_marked_complete(client, login, tenant, learner):
-    path = published_path(tenant, requirements=2, slug="basics")
-    enrolment, _ = paths.enrol(learner, path)
+    programme = published_path(tenant, requirements=2, slug="basics")
+    enrolment, _ = paths.enrol(learner, programme)
     first = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     login(learner)
     page = client.get(f"/certs/programs/basics/requirements/{first}").get_data(as_text=True)
@@ -116,8 +117,8 @@ def test_content_requirement_is_read_and_marked_complete(client, login, tenant, 
 
 
 def test_another_learners_requirement_page_is_404(client, login, tenant, learner):
-    path = published_path(tenant, slug="basics")
-    enrolment, _ = paths.enrol(learner, path)
+    programme = published_path(tenant, slug="basics")
+    enrolment, _ = paths.enrol(learner, programme)
     first = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     login(UserFactory(tenant=tenant))
     assert client.get(f"/certs/programs/basics/requirements/{first}").status_code == 404
@@ -125,8 +126,8 @@ def test_another_learners_requirement_page_is_404(client, login, tenant, learner
 
 
 def test_dashboard_lists_enrolments_with_progress_and_next_step(client, login, tenant, learner):
-    path = published_path(tenant, requirements=2, name="Basics")
-    paths.enrol(learner, path)
+    programme = published_path(tenant, requirements=2, name="Basics")
+    paths.enrol(learner, programme)
     login(learner)
     html = client.get("/certs").get_data(as_text=True)
     assert "Basics" in html and "0 of 2 requirements met" in html and "Next step:" in html
@@ -138,8 +139,8 @@ def test_pages_run_a_constant_number_of_queries(client, login, tenant, learner, 
 
     def queries_for(n):
         for _ in range(n):
-            path = published_path(tenant, requirements=2)
-            paths.enrol(learner, path)
+            programme = published_path(tenant, requirements=2)
+            paths.enrol(learner, programme)
         db.session.flush()
         with count_queries() as counter:
             assert client.get(url).status_code == 200

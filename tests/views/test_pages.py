@@ -56,7 +56,7 @@ def own_pages(user: User) -> list[str]:
     for enrolment in db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id)):
         for requirement in enrolment.program_snapshot["requirements"]:
             pages.append(
-                f"/certs/programs/{enrolment.path.slug}/requirements/"
+                f"/certs/programs/{enrolment.programme.slug}/requirements/"
                 f"{requirement['requirement_id']}"
             )
     for attempt in db.session.scalars(

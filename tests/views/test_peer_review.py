@@ -49,13 +49,13 @@ def mentor(tenant):
 
 
 @pytest.fixture
-def path(tenant):
+def programme(tenant):
     return evidence_path(tenant, name="Safety Basics", slug="safety-basics")
 
 
 @pytest.fixture
-def enrolment(path, learner):
-    return paths.enrol(learner, path)[0]
+def enrolment(programme, learner):
+    return paths.enrol(learner, programme)[0]
 
 
 def req_id(enrolment) -> int:
@@ -63,7 +63,7 @@ def req_id(enrolment) -> int:
 
 
 def requirement_url(enrolment) -> str:
-    return f"/certs/programs/{enrolment.path.slug}/requirements/{req_id(enrolment)}"
+    return f"/certs/programs/{enrolment.programme.slug}/requirements/{req_id(enrolment)}"
 
 
 def submit(enrolment, learner, text="I inspected the site.", files=()):
@@ -221,19 +221,19 @@ def test_queue_filters_by_programme_and_age(client, login, clock, enrolment, lea
     clock.advance(days=4)
     submit(paths.enrol(second, other)[0], second)
     login(mentor)
-    html = client.get(f"/certs/reviews/?program={other.id}").get_data(as_text=True)
+    html = client.get(f"/certs/reviews/?programme={other.id}").get_data(as_text=True)
     assert "Robin Second" in html and "Lee Learner" not in html
     html = client.get("/certs/reviews/?age=3").get_data(as_text=True)
     assert "Lee Learner" in html and "Robin Second" not in html
     foreign = evidence_path(TenantFactory())
-    assert client.get(f"/certs/reviews/?program={foreign.id}").status_code == 404
+    assert client.get(f"/certs/reviews/?programme={foreign.id}").status_code == 404
 
 
-def test_queue_paginates(client, login, app, tenant, mentor, path):
+def test_queue_paginates(client, login, app, tenant, mentor, programme):
     app.config["PAGE_SIZE"] = 2
     for i in range(3):
         user = UserFactory(tenant=tenant, full_name=f"Learner {i}")
-        submit(paths.enrol(user, path)[0], user)
+        submit(paths.enrol(user, programme)[0], user)
     login(mentor)
     html = client.get("/certs/reviews/").get_data(as_text=True)
     assert "Learner 0" in html and "Learner 1" in html and "Learner 2" not in html
@@ -244,12 +244,12 @@ def test_queue_paginates(client, login, app, tenant, mentor, path):
 
 def test_queue_runs_a_constant_number_of_queries(client, login, count_queries, tenant, mentor):
     quiz = peer_quiz_path(tenant)
-    path = evidence_path(tenant)
+    programme = evidence_path(tenant)
 
     def add(n):
         for _ in range(n):
             user = UserFactory(tenant=tenant)
-            submit(paths.enrol(user, path)[0], user)
+            submit(paths.enrol(user, programme)[0], user)
             quiz_enrolment = paths.enrol(user, quiz)[0]
             awaiting_evaluation(quiz_enrolment, req_id(quiz_enrolment))
 
@@ -375,11 +375,11 @@ def test_deciding_twice_is_refused_with_a_message(client, login, enrolment, lear
 
 def test_own_and_out_of_scope_submissions_answer_404(client, login, tenant):
     north, south = OrgUnitFactory(tenant=tenant), OrgUnitFactory(tenant=tenant)
-    path = evidence_path(tenant)
+    programme = evidence_path(tenant)
     learner = UserFactory(tenant=tenant, org_unit_id=north.id)
-    submission = submit(paths.enrol(learner, path)[0], learner)
+    submission = submit(paths.enrol(learner, programme)[0], learner)
     south_mentor = UserFactory(tenant=tenant, role=Role.MENTOR, org_unit_id=south.id)
-    own = submit(paths.enrol(south_mentor, path)[0], south_mentor)
+    own = submit(paths.enrol(south_mentor, programme)[0], south_mentor)
     login(south_mentor)
     for subject_id in (submission.id, own.id):
         assert client.get(f"/certs/reviews/submissions/{subject_id}").status_code == 404

@@ -37,8 +37,8 @@ def login_at(client, user) -> None:
     assert response.status_code == 303
 
 
-def qr_of(path) -> list[str]:
-    document = pypdfium2.PdfDocument(io.BytesIO(path.read_bytes()))
+def qr_of(programme) -> list[str]:
+    document = pypdfium2.PdfDocument(io.BytesIO(programme.read_bytes()))
     try:
         image = document[0].render(scale=2).to_pil()
     finally:
@@ -66,14 +66,14 @@ def test_without_a_configured_base_links_follow_the_request(development_links, c
 def test_the_pdf_rendered_after_a_request_carries_the_serving_address(development_links, client):
     tenant = TenantFactory()
     learner = UserFactory(tenant=tenant)
-    path = published_path(tenant, requirements=1)
-    enrolment, _ = paths.enrol(learner, path)
+    programme = published_path(tenant, requirements=1)
+    enrolment, _ = paths.enrol(learner, programme)
     requirement_id = enrolment.program_snapshot["requirements"][0]["requirement_id"]
     login_at(client, learner)
     # Completing the last requirement issues the certificate; its PDF job runs in-process
     # after the commit of that very request.
     client.post(
-        f"/certs/programs/{path.slug}/requirements/{requirement_id}/complete", base_url=SERVING
+        f"/certs/programs/{programme.slug}/requirements/{requirement_id}/complete", base_url=SERVING
     )
     certificate = certificates.certificate_of(enrolment.id)
     assert certificate.pdf_status is PdfStatus.READY

@@ -43,7 +43,7 @@ def setup(tenant, login):
 
 
 def requirement_url(enrolment, rid):
-    return f"/certs/programs/{enrolment.path.slug}/requirements/{rid}"
+    return f"/certs/programs/{enrolment.programme.slug}/requirements/{rid}"
 
 
 def start_url(enrolment, rid):
@@ -482,7 +482,7 @@ def test_no_key_flag_or_explanation_reaches_the_browser_before_submission(
         return response
 
     keep(client.get(requirement_url(enrolment, rid)))
-    keep(client.get(f"/certs/programs/{enrolment.path.slug}"))
+    keep(client.get(f"/certs/programs/{enrolment.programme.slug}"))
     started = keep(client.post(start_url(enrolment, rid)))
     url = started.headers["Location"]
     keep(client.post(start_url(enrolment, rid), headers=htmx()))

@@ -64,5 +64,9 @@ def attempt_grant(enrolment_id: int, requirement_id: int):
             )
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "admin/attempts/grant.html", enrolment=enrolment, learner=learner, state=state, form=form
+        "admin/attempts/attempt_grant.html",
+        enrolment=enrolment,
+        learner=learner,
+        state=state,
+        form=form,
     ), status

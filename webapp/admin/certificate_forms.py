@@ -19,7 +19,7 @@ def optional_int(value):
 class CertificateFilterForm(Form):
     """The list's filters, read from the query string (a GET form: no CSRF token)."""
 
-    path_id = SelectField("Programme", coerce=optional_int, choices=[])
+    programme_id = SelectField("Programme", coerce=optional_int, choices=[])
     status = SelectField(
         "Status",
         default="",
@@ -32,7 +32,7 @@ class CertificateFilterForm(Form):
     def filters(self) -> dict:
         """The valid filters as keyword arguments of `certificates.admin_query`."""
         return {
-            "path_id": self.path_id.data if not self.path_id.errors else None,
+            "programme_id": self.programme_id.data if not self.programme_id.errors else None,
             "status": self.status.data if not self.status.errors else None,
             "expiring_within": self.expiring_within.data
             if not self.expiring_within.errors
@@ -42,7 +42,7 @@ class CertificateFilterForm(Form):
     def query_args(self) -> dict:
         """The filters as they go back into pagination and export links."""
         return {
-            "path_id": self.path_id.raw_data[0] if self.path_id.raw_data else "",
+            "programme_id": self.programme_id.raw_data[0] if self.programme_id.raw_data else "",
             "status": self.status.data or "",
             "expiring_within": self.expiring_within.raw_data[0]
             if self.expiring_within.raw_data

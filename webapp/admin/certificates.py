@@ -25,7 +25,7 @@ def _filter_form() -> CertificateFilterForm:
         .where(CertificationPath.tenant_id == tenant_id())
         .order_by(CertificationPath.name)
     ).all()
-    form.path_id.choices = choices([("", "All programmes"), *programmes])
+    form.programme_id.choices = choices([("", "All programmes"), *programmes])
     form.validate()
     return form
 
@@ -37,7 +37,7 @@ def certificates_list():
     statement = certificates.admin_query(tenant_id(), now, **form.filters())
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
-        "admin/certificates/list.html",
+        "admin/certificates/certificates_list.html",
         form=form,
         page=page,
         args=form.query_args(),
@@ -85,7 +85,7 @@ def _detail(certificate: Certificate):
         .order_by(AuditEvent.created_at, AuditEvent.id)
     ).all()
     return render_template(
-        "admin/certificates/detail.html",
+        "admin/certificates/certificate.html",
         certificate=certificate,
         status=certificate.status_at(clock.now()).value,
         verification_url=certificates.verification_url(certificate),
@@ -114,9 +114,9 @@ def certificate_revoke(certificate_id: int):
             db.session.commit()
             flash(f"Certificate {certificate.number} revoked.", "success")
             return htmx.see_other(url_for("admin.certificate", certificate_id=certificate.id))
-    return render_template("admin/certificates/revoke.html", certificate=certificate, form=form), (
-        422 if form.is_submitted() else 200
-    )
+    return render_template(
+        "admin/certificates/certificate_revoke.html", certificate=certificate, form=form
+    ), (422 if form.is_submitted() else 200)
 
 
 @bp.post("/certificates/<int:certificate_id>/rerender")

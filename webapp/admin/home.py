@@ -12,5 +12,5 @@ from webapp.services import admin_overview
 @bp.get("/")
 def home():
     return render_template(
-        "admin/home.html", figures=admin_overview.tenant_figures(current_user.tenant_id)
+        "admin/home/home.html", figures=admin_overview.tenant_figures(current_user.tenant_id)
     )

@@ -19,11 +19,11 @@ def outbox():
         error_out=False,
     )
     return render_template(
-        "admin/outbox/list.html", page=page, mail_server=current_app.config.get("MAIL_SERVER")
+        "admin/outbox/outbox.html", page=page, mail_server=current_app.config.get("MAIL_SERVER")
     )
 
 
 @bp.get("/outbox/<int:email_id>")
 def outbox_email(email_id: int):
     email = tenant_get_or_404(OutboxEmail, email_id)
-    return render_template("admin/outbox/email.html", email=email)
+    return render_template("admin/outbox/outbox_email.html", email=email)

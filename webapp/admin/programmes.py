@@ -49,16 +49,22 @@ def programmes():
         statement = statement.where(CertificationPath.status == status)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
-        "admin/programmes/list.html", page=page, search=search, status=status, statuses=STATUSES
+        "admin/programmes/programmes.html",
+        page=page,
+        search=search,
+        status=status,
+        statuses=STATUSES,
     )
 
 
-def _programme_form(path: CertificationPath | None = None) -> ProgrammeForm:
-    form = ProgrammeForm(obj=path) if request.method == "GET" and path else ProgrammeForm()
+def _programme_form(programme: CertificationPath | None = None) -> ProgrammeForm:
+    form = (
+        ProgrammeForm(obj=programme) if request.method == "GET" and programme else ProgrammeForm()
+    )
     others = db.session.execute(
         sa.select(CertificationPath.id, CertificationPath.name)
         .where(CertificationPath.tenant_id == tenant_id())
-        .where(CertificationPath.id != (path.id if path else -1))
+        .where(CertificationPath.id != (programme.id if programme else -1))
         .order_by(CertificationPath.name)
     ).all()
     form.prerequisite_ids.choices = choices(others)
@@ -66,23 +72,25 @@ def _programme_form(path: CertificationPath | None = None) -> ProgrammeForm:
         sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id())
     ).all()
     form.org_unit_id.choices = choices([("", "Whole organisation"), *units])
-    if request.method == "GET" and path:
-        form.prerequisite_ids.data = [p.id for p in path.prerequisites]
-        form.skill_names.data = ", ".join(s.name for s in path.skills)
+    if request.method == "GET" and programme:
+        form.prerequisite_ids.data = [p.id for p in programme.prerequisites]
+        form.skill_names.data = ", ".join(s.name for s in programme.skills)
     return form
 
 
 def _referenced_rows_or_404(form) -> None:
     """Ids posted in the form must be rows of this tenant: foreign ids answer 404."""
-    for path_id in getattr(form, "prerequisite_ids", None) and form.prerequisite_ids.data or []:
-        tenant_get_or_404(CertificationPath, path_id)
+    for programme_id in (
+        getattr(form, "prerequisite_ids", None) and form.prerequisite_ids.data or []
+    ):
+        tenant_get_or_404(CertificationPath, programme_id)
     for name, model in (("org_unit_id", OrgUnit), ("quiz_id", Quiz), ("user_id", User)):
         field = getattr(form, name, None)
         if field is not None and field.data:
             tenant_get_or_404(model, field.data)
 
 
-def _save_badge(form: ProgrammeForm, path: CertificationPath) -> bool:
+def _save_badge(form: ProgrammeForm, programme: CertificationPath) -> bool:
     upload = form.badge.data
     if not upload or not getattr(upload, "filename", ""):
         return True
@@ -92,7 +100,7 @@ def _save_badge(form: ProgrammeForm, path: CertificationPath) -> bool:
         form.badge.errors = [problem]
         return False
     # Written with the transaction: a save that is refused or rolled back leaves no file.
-    paths.set_badge(path, uploads.store(db.session(), "badges", extension, data))
+    paths.set_badge(programme, uploads.store(db.session(), "badges", extension, data))
     return True
 
 
@@ -102,47 +110,47 @@ def programme_new():
     if form.validate_on_submit():
         _referenced_rows_or_404(form)
         try:
-            path = paths.create_programme(tenant_id(), current_user, form.data_for_service())
+            programme = paths.create_programme(tenant_id(), current_user, form.data_for_service())
         except ValidationFailed as error:
             apply_problems(form, error)
         else:
-            if _save_badge(form, path):
+            if _save_badge(form, programme):
                 db.session.commit()
-                flash(f"Programme “{path.name}” created as a draft.", "success")
-                return htmx.see_other(url_for("admin.programme", path_id=path.id))
+                flash(f"Programme “{programme.name}” created as a draft.", "success")
+                return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
             db.session.rollback()
-    return render_template("admin/programmes/form.html", form=form, path=None), (
+    return render_template("admin/programmes/programme_new.html", form=form), (
         422 if form.is_submitted() else 200
     )
 
 
-@bp.route("/programs/<int:path_id>/edit", methods=["GET", "POST"])
-def programme_edit(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
-    form = _programme_form(path)
+@bp.route("/programs/<int:programme_id>/edit", methods=["GET", "POST"])
+def programme_edit(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
+    form = _programme_form(programme)
     if form.validate_on_submit():
         _referenced_rows_or_404(form)
         try:
-            paths.update_programme(path, current_user, form.data_for_service())
+            paths.update_programme(programme, current_user, form.data_for_service())
         except ValidationFailed as error:
             db.session.rollback()
             apply_problems(form, error)
         else:
-            if _save_badge(form, path):
+            if _save_badge(form, programme):
                 db.session.commit()
                 flash("Programme saved.", "success")
-                return htmx.see_other(url_for("admin.programme", path_id=path.id))
+                return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
             db.session.rollback()
-    return render_template("admin/programmes/form.html", form=form, path=path), (
-        422 if form.is_submitted() else 200
-    )
+    return render_template(
+        "admin/programmes/programme_edit.html", form=form, programme=programme
+    ), (422 if form.is_submitted() else 200)
 
 
 def _requirement_form(requirement: PathRequirement | None = None, **kwargs) -> RequirementForm:
     """The requirement form with its choices: filled from `requirement` on GET, else bound
     to the posted form, or to `formdata=` when given (None: an empty form)."""
     if request.method == "GET" and requirement is not None:
-        form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.meta)
+        form = RequirementForm(obj=requirement, kind=requirement.kind.value, **requirement.settings)
     else:
         form = RequirementForm(**kwargs)
     quizzes = db.session.execute(
@@ -156,7 +164,7 @@ def _requirement_form(requirement: PathRequirement | None = None, **kwargs) -> R
 
 
 def _programme_page(
-    path: CertificationPath, *, requirement_form=None, editing=None, status=200, saved=None
+    programme: CertificationPath, *, requirement_form=None, editing=None, status=200, saved=None
 ):
     """The programme page, or its #requirements fragment for htmx. The add form is empty
     unless `requirement_form` (refused input) is given; `saved` is a status text shown in
@@ -164,38 +172,38 @@ def _programme_page(
     fragment = htmx.is_fragment_request("requirements")
     versions = db.session.scalars(
         sa.select(PathVersion)
-        .where(PathVersion.path_id == path.id)
+        .where(PathVersion.path_id == programme.id)
         .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
     ).all()
     context = {
-        "path": path,
+        "programme": programme,
         "versions": versions,
         "requirement_form": requirement_form or _requirement_form(formdata=None),
         "editing": editing,
         "enrol_form": _enrol_form(),
-        "has_enrolments": paths.has_enrolments(path),
+        "has_enrolments": paths.has_enrolments(programme),
         "fragment": fragment,
         "saved": saved,
     }
     if fragment:
         return render_template("admin/programmes/_requirements.html", **context), status
-    return render_template("admin/programmes/page.html", **context), status
+    return render_template("admin/programmes/programme.html", **context), status
 
 
-@bp.get("/programs/<int:path_id>")
-def programme(path_id: int):
-    return _programme_page(tenant_get_or_404(CertificationPath, path_id))
+@bp.get("/programs/<int:programme_id>")
+def programme(programme_id: int):
+    return _programme_page(tenant_get_or_404(CertificationPath, programme_id))
 
 
-@bp.post("/programs/<int:path_id>/requirements")
-def requirement_add(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
+@bp.post("/programs/<int:programme_id>/requirements")
+def requirement_add(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     form = _requirement_form()
     if form.validate_on_submit():
         _referenced_rows_or_404(form)
         try:
             requirement = paths.add_requirement(
-                path,
+                programme,
                 current_user,
                 form.kind.data,
                 form.data_for_service(),
@@ -206,50 +214,56 @@ def requirement_add(path_id: int):
             apply_problems(form, error)
         else:
             db.session.commit()
-            return _after_requirement_change(path, f"Requirement “{requirement.title}” added.")
-    return _programme_page(path, requirement_form=form, status=422)
+            return _after_requirement_change(programme, f"Requirement “{requirement.title}” added.")
+    return _programme_page(programme, requirement_form=form, status=422)
 
 
-@bp.get("/programs/<int:path_id>/requirements/settings")
-def requirement_settings(path_id: int):
+@bp.get("/programs/<int:programme_id>/requirements/settings")
+def requirement_settings(programme_id: int):
     """The settings of the kind chosen in the add form, with the values sent along, for htmx
     to swap in when the kind changes. Reads only."""
-    path = tenant_get_or_404(CertificationPath, path_id)
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     if request.args.get("kind") not in REQUIREMENT_KINDS:
         abort(400)
     if not htmx.is_fragment_request(SETTINGS_TARGET):
-        return redirect(url_for("admin.programme", path_id=path.id, _anchor="requirements"))
+        return redirect(
+            url_for("admin.programme", programme_id=programme.id, _anchor="requirements")
+        )
     return render_template(
         "admin/programmes/_requirement_settings.html",
-        path=path,
+        programme=programme,
         requirement_form=_requirement_form(formdata=request.args),
         fragment=True,
     )
 
 
-def _after_requirement_change(path: CertificationPath, message: str | None = None):
+def _after_requirement_change(programme: CertificationPath, message: str | None = None):
     """In place (htmx): the fresh fragment saying what happened, no flash that would turn up
     on a later page. Otherwise a flash and 303 back to the editor."""
     if htmx.is_fragment_request("requirements"):
-        return _programme_page(path, saved=message)
+        return _programme_page(programme, saved=message)
     if message:
         flash(message, "success")
-    return redirect(url_for("admin.programme", path_id=path.id) + "#requirements", code=303)
+    return redirect(
+        url_for("admin.programme", programme_id=programme.id) + "#requirements", code=303
+    )
 
 
 def _own_requirement(
-    path_id: int, requirement_id: int
+    programme_id: int, requirement_id: int
 ) -> tuple[CertificationPath, PathRequirement]:
-    path = tenant_get_or_404(CertificationPath, path_id)
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     requirement = tenant_get_or_404(PathRequirement, requirement_id)
-    if requirement.path_id != path.id or requirement.removed_at is not None:
+    if requirement.path_id != programme.id or requirement.removed_at is not None:
         abort(404)
-    return path, requirement
+    return programme, requirement
 
 
-@bp.route("/programs/<int:path_id>/requirements/<int:requirement_id>/edit", methods=["GET", "POST"])
-def requirement_edit(path_id: int, requirement_id: int):
-    path, requirement = _own_requirement(path_id, requirement_id)
+@bp.route(
+    "/programs/<int:programme_id>/requirements/<int:requirement_id>/edit", methods=["GET", "POST"]
+)
+def requirement_edit(programme_id: int, requirement_id: int):
+    programme, requirement = _own_requirement(programme_id, requirement_id)
     form = _requirement_form(requirement)
     if form.validate_on_submit():
         _referenced_rows_or_404(form)
@@ -265,33 +279,33 @@ def requirement_edit(path_id: int, requirement_id: int):
             apply_problems(form, error)
         else:
             db.session.commit()
-            return _after_requirement_change(path, f"Requirement “{requirement.title}” saved.")
+            return _after_requirement_change(programme, f"Requirement “{requirement.title}” saved.")
     status = 422 if form.is_submitted() else 200
-    return _programme_page(path, requirement_form=form, editing=requirement, status=status)
+    return _programme_page(programme, requirement_form=form, editing=requirement, status=status)
 
 
-@bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/remove")
-def requirement_remove(path_id: int, requirement_id: int):
-    path, requirement = _own_requirement(path_id, requirement_id)
+@bp.post("/programs/<int:programme_id>/requirements/<int:requirement_id>/remove")
+def requirement_remove(programme_id: int, requirement_id: int):
+    programme, requirement = _own_requirement(programme_id, requirement_id)
     title = requirement.title
     paths.remove_requirement(requirement, current_user)
     db.session.commit()
-    return _after_requirement_change(path, f"Requirement “{title}” removed.")
+    return _after_requirement_change(programme, f"Requirement “{title}” removed.")
 
 
-@bp.post("/programs/<int:path_id>/requirements/<int:requirement_id>/move")
-def requirement_move(path_id: int, requirement_id: int):
-    path, requirement = _own_requirement(path_id, requirement_id)
+@bp.post("/programs/<int:programme_id>/requirements/<int:requirement_id>/move")
+def requirement_move(programme_id: int, requirement_id: int):
+    programme, requirement = _own_requirement(programme_id, requirement_id)
     paths.move_requirement(requirement, request.form.get("direction", ""))
     db.session.commit()
-    return _after_requirement_change(path)
+    return _after_requirement_change(programme)
 
 
-@bp.post("/programs/<int:path_id>/publish")
-def programme_publish(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
+@bp.post("/programs/<int:programme_id>/publish")
+def programme_publish(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     try:
-        version = paths.publish_path(path, current_user)
+        version = paths.publish_path(programme, current_user)
     except ValidationFailed as error:
         db.session.rollback()
         for messages in error.problems.values():
@@ -300,46 +314,48 @@ def programme_publish(path_id: int):
     else:
         db.session.commit()
         flash(f"Published version {version.version}.", "success")
-    return htmx.see_other(url_for("admin.programme", path_id=path.id))
+    return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
 
 
-def _archive_page(path: CertificationPath, refusal: str | None = None, status: int = 200):
+def _archive_page(programme: CertificationPath, refusal: str | None = None, status: int = 200):
     return render_template(
-        "admin/programmes/archive.html",
-        path=path,
-        figures=paths.archive_figures(path),
+        "admin/programmes/programme_archive.html",
+        programme=programme,
+        figures=paths.archive_figures(programme),
         refusal=refusal,
     ), status
 
 
-@bp.route("/programs/<int:path_id>/archive", methods=["GET", "POST"])
-def programme_archive(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
+@bp.route("/programs/<int:programme_id>/archive", methods=["GET", "POST"])
+def programme_archive(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     if request.method == "GET":
-        return _archive_page(path)
+        return _archive_page(programme)
     try:
-        paths.archive_programme(path, current_user)
+        paths.archive_programme(programme, current_user)
     except DomainError as error:  # archived already
         db.session.rollback()
-        return _archive_page(path, error.message, error.status_code)
+        return _archive_page(programme, error.message, error.status_code)
     db.session.commit()
-    flash(f"“{path.name}” archived. Existing enrolments continue.", "success")
-    return htmx.see_other(url_for("admin.programme", path_id=path.id))
+    flash(f"“{programme.name}” archived. Existing enrolments continue.", "success")
+    return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
 
 
-@bp.route("/programs/<int:path_id>/delete", methods=["GET", "POST"])
-def programme_delete(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
+@bp.route("/programs/<int:programme_id>/delete", methods=["GET", "POST"])
+def programme_delete(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     if request.method == "GET":
-        refusal = paths.deletion_refusal(path)
-        return render_template("admin/programmes/delete.html", path=path, refusal=refusal)
-    name = path.name
+        refusal = paths.deletion_refusal(programme)
+        return render_template(
+            "admin/programmes/programme_delete.html", programme=programme, refusal=refusal
+        )
+    name = programme.name
     try:
-        paths.delete_programme(path, current_user)
+        paths.delete_programme(programme, current_user)
     except Conflict as error:
         db.session.rollback()
         return render_template(
-            "admin/programmes/delete.html", path=path, refusal=error.message
+            "admin/programmes/programme_delete.html", programme=programme, refusal=error.message
         ), error.status_code
     db.session.commit()
     flash(f"Programme “{name}” deleted.", "success")
@@ -363,14 +379,14 @@ def _enrol_form() -> EnrolForm:
     return form
 
 
-@bp.post("/programs/<int:path_id>/enrol")
-def programme_enrol(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
+@bp.post("/programs/<int:programme_id>/enrol")
+def programme_enrol(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     form = _enrol_form()
     _referenced_rows_or_404(form)
     if not form.validate_on_submit() or not (form.user_id.data or form.org_unit_id.data):
         flash("Choose a person or an org unit to enrol.", "error")
-        return htmx.see_other(url_for("admin.programme", path_id=path.id) + "#enrol")
+        return htmx.see_other(url_for("admin.programme", programme_id=programme.id) + "#enrol")
     users = []
     if form.user_id.data:
         users.append(tenant_get_or_404(User, form.user_id.data))
@@ -383,6 +399,8 @@ def programme_enrol(path_id: int):
                 tenant_select(User).where(User.org_unit_id.in_(units)).order_by(User.full_name)
             )
         )
-    summary = paths.enrol_many(path, users, current_user)
+    summary = paths.enrol_many(programme, users, current_user)
     db.session.commit()
-    return render_template("admin/programmes/enrol_result.html", path=path, summary=summary)
+    return render_template(
+        "admin/programmes/programme_enrol.html", programme=programme, summary=summary
+    )

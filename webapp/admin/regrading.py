@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.models import Quiz, QuizVersion, RegradeBatch
 from webapp.services import automated_evaluation as evaluation
 
-TEMPLATES = "admin/quizzes/"
+TEMPLATES = "admin/regrading/"
 
 
 def _version_or_404(quiz_id: int, version_id: int) -> tuple[Quiz, QuizVersion]:
@@ -81,7 +81,7 @@ def regrade_batch(batch_id: int):
     batch = tenant_get_or_404(RegradeBatch, batch_id)
     version = db.session.get(QuizVersion, batch.quiz_version_id)
     fragment = htmx.is_fragment_request("regrade-progress")
-    template = "admin/regrades/_progress.html" if fragment else "admin/regrades/regrade_batch.html"
+    template = TEMPLATES + ("_progress.html" if fragment else "regrade_batch.html")
     return render_template(
         template,
         batch=batch,

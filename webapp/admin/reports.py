@@ -24,7 +24,7 @@ def expiring_report():
         current_user.tenant_id, now, days, page=page, per_page=per_page
     )
     return render_template(
-        "admin/reports/expiring.html",
+        "admin/reports/expiring_report.html",
         groups=recertification.expiring_groups(current_user.tenant_id, now),
         holders=Page(holders, page, per_page, total, args={"days": days}),
         days=days,

@@ -51,6 +51,6 @@ def settings():
         "CERT_NUMBER_PREFIX"
     ]
     example = certificates.format_number(prefix, clock.now().year, 1)
-    return render_template("admin/settings.html", form=form, example=example), (
+    return render_template("admin/settings/settings.html", form=form, example=example), (
         422 if form.is_submitted() else 200
     )

@@ -17,15 +17,15 @@ from webapp.models import CertificationPath
 from webapp.services import programme_files
 
 
-@bp.get("/programs/<int:path_id>/export")
-def programme_export(path_id: int):
-    path = tenant_get_or_404(CertificationPath, path_id)
-    text = programme_files.dumps(programme_files.export_programme(path))
+@bp.get("/programs/<int:programme_id>/export")
+def programme_export(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
+    text = programme_files.dumps(programme_files.export_programme(programme))
     return send_file(
         io.BytesIO(text.encode()),
         mimetype="application/json",
         as_attachment=True,
-        download_name=f"{path.slug}.json",
+        download_name=f"{programme.slug}.json",
         max_age=0,
     )
 
@@ -38,7 +38,7 @@ def programme_import():
         raw = form.file.data.read(programme_files.MAX_DOCUMENT_BYTES + 1)
         actor = current_user._get_current_object()
         try:
-            path = programme_files.import_programme(
+            programme = programme_files.import_programme(
                 current_user.tenant,
                 actor,
                 raw,
@@ -49,8 +49,10 @@ def programme_import():
             error = failed
         else:
             db.session.commit()
-            flash(f"Imported “{path.name}” as a draft programme.", "success")
-            return htmx.see_other(url_for("admin.programme", path_id=path.id))
-    template = "_import.html" if htmx.is_fragment_request("programme-import") else "import.html"
+            flash(f"Imported “{programme.name}” as a draft programme.", "success")
+            return htmx.see_other(url_for("admin.programme", programme_id=programme.id))
+    template = (
+        "_import.html" if htmx.is_fragment_request("programme-import") else "programme_import.html"
+    )
     status = 422 if form.is_submitted() else 200
     return render_template(f"admin/transfer/{template}", form=form, error=error), status

@@ -39,7 +39,7 @@ def my_certificates():
         current_user, clock.now(), current_app.config["CERT_EXPIRING_SOON_DAYS"]
     )
     fragment = htmx.is_fragment_request("certificate-list")
-    template = "certificates/_list.html" if fragment else "certificates/my.html"
+    template = "certificates/_list.html" if fragment else "certificates/my_certificates.html"
     return render_template(template, held=held, polling=any(h.pdf_pending for h in held))
 
 

@@ -19,7 +19,7 @@ from webapp.models.interop import InteropMapping
 from webapp.models.jobs import JobRecord, JobStatus
 from webapp.models.notifications import EmailStatus, Notification, OutboxEmail
 from webapp.models.portfolio import Portfolio, PortfolioItem, PortfolioItemKind
-from webapp.models.programs import (
+from webapp.models.programmes import (
     OPEN_ENROLMENT_STATUSES,
     CertificationPath,
     Enrolment,

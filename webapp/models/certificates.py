@@ -91,7 +91,7 @@ class Certificate(TenantScoped, Base):
     pdf_base_url: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
-    path: Mapped[CertificationPath] = relationship()  # noqa: F821
+    programme: Mapped[CertificationPath] = relationship()  # noqa: F821
     enrolment: Mapped[Enrolment] = relationship()  # noqa: F821
     renews: Mapped[Certificate | None] = relationship(remote_side=[id])
 

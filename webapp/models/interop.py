@@ -21,4 +21,4 @@ class InteropMapping(TenantScoped, Timestamped, Base):
     external_system: Mapped[str] = mapped_column(sa.String(80))
     external_id: Mapped[str] = mapped_column(sa.String(200))
 
-    path: Mapped[CertificationPath] = relationship()  # noqa: F821
+    programme: Mapped[CertificationPath] = relationship()  # noqa: F821

@@ -44,15 +44,15 @@ REVIEWS_CHANGED = "reviews-changed"
 @bp.get("/certs/reviews/")
 @mentor_required
 def queue():
-    path_id = request.args.get("program", type=int)
-    if path_id is not None:
-        tenant_get_or_404(CertificationPath, path_id)
+    programme_id = request.args.get("programme", type=int)
+    if programme_id is not None:
+        tenant_get_or_404(CertificationPath, programme_id)
     age = request.args.get("age", type=int)
     page = reviews.review_queue(
         current_user,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
-        path_id=path_id,
+        programme_id=programme_id,
         older_than_days=age if age in AGE_FILTERS else None,
     )
     if htmx.is_fragment_request(QUEUE_TARGET):
@@ -116,7 +116,12 @@ def _review_page(subject, form: DecisionForm | None = None, status: int = 200, *
     if htmx.is_fragment_request(DECISION_TARGET):
         return render_template("peer_review/_decision.html", **context), status
     page = reviews.review_queue(current_user, per_page=current_app.config["PAGE_SIZE"])
-    return render_template("peer_review/review.html", page=page, **context), status
+    template = (
+        "peer_review/submission.html"
+        if isinstance(subject, EvidenceSubmission)
+        else "peer_review/evaluation.html"
+    )
+    return render_template(template, page=page, **context), status
 
 
 def _decide(subject):
@@ -169,12 +174,12 @@ def age_filter(delta: timedelta) -> str:
 
 
 def _own_evidence_requirement(slug: str, requirement_id: int):
-    path = catalogue.visible_programme(current_user, slug) or abort(404)
-    enrolment = catalogue.latest_enrolment(current_user, path) or abort(404)
+    programme = catalogue.visible_programme(current_user, slug) or abort(404)
+    enrolment = catalogue.latest_enrolment(current_user, programme) or abort(404)
     definition = orchestration.snapshot_requirement(enrolment, requirement_id)
     if definition is None or definition["kind"] != "evidence":
         abort(404)
-    return path, enrolment, definition
+    return programme, enrolment, definition
 
 
 def _uploads(files) -> list[tuple[str, bytes]]:
@@ -185,7 +190,7 @@ def _uploads(files) -> list[tuple[str, bytes]]:
 
 @bp.post("/certs/programs/<slug>/requirements/<int:requirement_id>/evidence")
 def submit(slug: str, requirement_id: int):
-    path, enrolment, definition = _own_evidence_requirement(slug, requirement_id)
+    programme, enrolment, definition = _own_evidence_requirement(slug, requirement_id)
     form = EvidenceForm()
     if form.validate_on_submit():
         try:
@@ -204,23 +209,23 @@ def submit(slug: str, requirement_id: int):
             db.session.commit()
             flash("Your evidence was submitted. A mentor will review it.", "success")
             return htmx.see_other(
-                url_for("programs.requirement", slug=slug, requirement_id=requirement_id)
+                url_for("programmes.requirement", slug=slug, requirement_id=requirement_id)
             )
-    return _requirement_page(path, enrolment, definition, form), 422
+    return _requirement_page(programme, enrolment, definition, form), 422
 
 
-def _requirement_page(path, enrolment, definition, form: EvidenceForm) -> str:
+def _requirement_page(programme, enrolment, definition, form: EvidenceForm) -> str:
     """The learner's requirement page with the evidence form as posted (or only the evidence
     panel for htmx requests aimed at it)."""
     template = (
         "peer_review/_requirement_actions.html"
         if htmx.is_fragment_request(EVIDENCE_TARGET)
-        else "programs/requirement.html"
+        else "programmes/requirement.html"
     )
     return render_template(
         template,
         **requirement_page.requirement_context(
-            current_user, path, enrolment, definition, evidence_form=form
+            current_user, programme, enrolment, definition, evidence_form=form
         ),
     )
 
@@ -235,8 +240,8 @@ def withdraw(submission_id: int):
     )
     enrolment = db.session.get(Enrolment, submission.enrolment_id)
     back = url_for(
-        "programs.requirement",
-        slug=enrolment.path.slug,
+        "programmes.requirement",
+        slug=enrolment.programme.slug,
         requirement_id=submission.requirement_id,
     )
     try:

@@ -159,7 +159,7 @@ def _published_or_404(slug: str) -> Portfolio:
 def public_page(slug: str):
     portfolio = _published_or_404(slug)
     view = skills_portfolio.portfolio_view(portfolio, clock.now(), public_only=True)
-    return render_template("portfolio/public.html", view=view)
+    return render_template("portfolio/public_page.html", view=view)
 
 
 @bp.get("/p/<slug>/items/<int:item_id>/file")

@@ -48,7 +48,9 @@ def _own_attempt(attempt_id: int) -> Evaluation:
 def _requirement_url(enrolment: Enrolment | None, requirement_id: int | None) -> str:
     if enrolment is None or requirement_id is None:
         return url_for("center.dashboard")
-    return url_for("programs.requirement", slug=enrolment.path.slug, requirement_id=requirement_id)
+    return url_for(
+        "programmes.requirement", slug=enrolment.programme.slug, requirement_id=requirement_id
+    )
 
 
 def _attempt_back_url(attempt: Evaluation) -> str:
@@ -221,7 +223,7 @@ def result(attempt_id: int):
         if not evaluation.is_overdue(attempt):
             return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
         # Time is up but nothing graded it yet (see `attempt`): no result exists to show.
-        return render_template("quiz/grading.html", attempt=attempt, back_url=back_url)
+        return render_template("quiz/result_grading.html", attempt=attempt, back_url=back_url)
     return render_template(
         "quiz/result.html",
         result=evaluation.attempt_result(attempt),

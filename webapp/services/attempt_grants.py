@@ -53,7 +53,7 @@ def request_more_attempts(learner: User, enrolment: Enrolment, requirement_id: i
             "attempts_requested",
             f"More attempts asked for: {title}",
             f"{learner.full_name} has used all {state.max_attempts} attempts of “{title}” in "
-            f"{enrolment.path.name} without passing and asks for more.",
+            f"{enrolment.programme.name} without passing and asks for more.",
             link,
             dedupe_key=f"attempts-{enrolment.id}-{requirement_id}-{state.max_attempts}",
         )
@@ -119,9 +119,9 @@ def grant_attempts(
         "attempts_granted",
         f"{extra} more {noun}: {title}",
         f"An administrator granted you {extra} more {noun} at “{title}” in "
-        f"{enrolment.path.name}." + (f" Reason: {reason}" if reason else ""),
+        f"{enrolment.programme.name}." + (f" Reason: {reason}" if reason else ""),
         urls.public_url(
-            "programs.requirement", slug=enrolment.path.slug, requirement_id=requirement_id
+            "programmes.requirement", slug=enrolment.programme.slug, requirement_id=requirement_id
         ),
     )
     return grant

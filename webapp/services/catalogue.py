@@ -21,7 +21,7 @@ from webapp.services import certification_path_management as paths
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    path: CertificationPath
+    programme: CertificationPath
     requirement_count: int
     prerequisites_met: bool
 
@@ -56,8 +56,8 @@ def published_programmes(
         statement = statement.where(CertificationPath.level == level)
     certified = paths.certified_path_ids(user)
     return [
-        CatalogueEntry(path, n, all(p.id in certified for p in path.prerequisites))
-        for path, n in db.session.execute(statement).all()
+        CatalogueEntry(programme, n, all(p.id in certified for p in programme.prerequisites))
+        for programme, n in db.session.execute(statement).all()
     ]
 
 
@@ -84,11 +84,11 @@ def visible_programme(user: User, slug: str) -> CertificationPath | None:
     return db.session.scalar(statement)
 
 
-def latest_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
+def latest_enrolment(user: User, programme: CertificationPath) -> Enrolment | None:
     """The user's open enrolment in the programme, else their most recent one."""
-    return paths.open_enrolment(user, path) or db.session.scalar(
+    return paths.open_enrolment(user, programme) or db.session.scalar(
         sa.select(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.path_id == path.id)
+        .where(Enrolment.user_id == user.id, Enrolment.path_id == programme.id)
         .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())
         .limit(1)
     )

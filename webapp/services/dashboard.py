@@ -45,7 +45,7 @@ def enrolment_summaries(user: User) -> list[EnrolmentSummary]:
             Enrolment.user_id == user.id,
             Enrolment.status != EnrolmentStatus.CANCELLED,
         )
-        .options(joinedload(Enrolment.path))
+        .options(joinedload(Enrolment.programme))
         .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())
     ).all()
     if not enrolments:
@@ -119,7 +119,7 @@ def expiring_certificates(user: User, now: datetime, within_days: int) -> list[C
                 Certificate.expires_at.is_not(None),
                 Certificate.expires_at <= now + timedelta(days=within_days),
             )
-            .options(joinedload(Certificate.path))
+            .options(joinedload(Certificate.programme))
             .order_by(Certificate.expires_at)
         )
     )

@@ -55,7 +55,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     snapshot = enrolment.program_snapshot or {}
     validity = snapshot.get("validity_days")
     expires_at = now + timedelta(days=validity) if validity else None
-    path, holder = enrolment.path, enrolment.user
+    programme, holder = enrolment.programme, enrolment.user
     tenant = db.session.get(Tenant, enrolment.tenant_id)
     renewed = (
         certificate_of(enrolment.renewal_of_enrolment_id)
@@ -81,12 +81,12 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
                 pdf_status=PdfStatus.PENDING,
                 meta={
                     "holder_name": holder.full_name,
-                    "programme_name": snapshot.get("name", path.name),
-                    "programme_slug": path.slug,
-                    "level": snapshot.get("level", path.level.value),
+                    "programme_name": snapshot.get("name", programme.name),
+                    "programme_slug": programme.slug,
+                    "level": snapshot.get("level", programme.level.value),
                     "version": enrolment.path_version,
-                    "skills": [skill.name for skill in path.skills],
-                    "badge_key": path.badge_image_key,
+                    "skills": [skill.name for skill in programme.skills],
+                    "badge_key": programme.badge_image_key,
                     "issuer_name": tenant.name if tenant else "",
                     "serial": serial,
                 },

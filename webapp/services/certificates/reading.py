@@ -136,7 +136,7 @@ def admin_query(
     tenant_id: int,
     now: datetime,
     *,
-    path_id: int | None = None,
+    programme_id: int | None = None,
     status: str | None = None,
     expiring_within: int | None = None,
 ) -> sa.Select[tuple[Certificate]]:
@@ -153,8 +153,8 @@ def admin_query(
         Certificate.expires_at.is_not(None),
         Certificate.expires_at <= now,
     )
-    if path_id:
-        statement = statement.where(Certificate.path_id == path_id)
+    if programme_id:
+        statement = statement.where(Certificate.path_id == programme_id)
     if status == "active":
         statement = statement.where(Certificate.status == CertificateStatus.ACTIVE, ~lapsed)
     elif status == "expired":

@@ -59,7 +59,7 @@ def _int_in(value: Any, low: int, high: int) -> int | None:
 
 
 def validate_programme_fields(
-    tenant_id: int, data: dict[str, Any], path: CertificationPath | None = None
+    tenant_id: int, data: dict[str, Any], programme: CertificationPath | None = None
 ) -> dict[str, list[str]]:
     """Every problem with programme fields (name, slug unique per tenant, level, validity,
     renewal window, org unit of the tenant), by field. Empty when valid. Reads only."""
@@ -73,7 +73,7 @@ def validate_programme_fields(
         add("name", "Give the programme a name.")
     elif len(name) > 160:
         add("name", "The name can be at most 160 characters.")
-    elif name_taken(tenant_id, name, path):
+    elif name_taken(tenant_id, name, programme):
         add("name", "Another programme already has this name.")
     slug = (data.get("slug") or "").strip()
     if not SLUG_RE.match(slug) or len(slug) > 80:
@@ -83,7 +83,7 @@ def validate_programme_fields(
             sa.select(CertificationPath.id).where(
                 CertificationPath.tenant_id == tenant_id,
                 CertificationPath.slug == slug,
-                CertificationPath.id != (path.id if path else -1),
+                CertificationPath.id != (programme.id if programme else -1),
             )
         )
         if clash:
@@ -107,7 +107,7 @@ def validate_programme_fields(
     return problems
 
 
-def name_taken(tenant_id: int, name: str, path: CertificationPath | None = None) -> bool:
+def name_taken(tenant_id: int, name: str, programme: CertificationPath | None = None) -> bool:
     """Whether another programme of the tenant has this name (ignoring case; the database's
     unique (tenant_id, name) constraint settles exact clashes under races)."""
     return (
@@ -116,7 +116,8 @@ def name_taken(tenant_id: int, name: str, path: CertificationPath | None = None)
             .where(
                 CertificationPath.tenant_id == tenant_id,
                 sa.func.lower(CertificationPath.name) == name.strip().lower(),
-                CertificationPath.id != (path.id if path is not None and path.id else -1),
+                CertificationPath.id
+                != (programme.id if programme is not None and programme.id else -1),
             )
             .limit(1)
         )
@@ -169,8 +170,8 @@ def validate_requirement_fields(
     return problems
 
 
-def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The kind-specific settings stored in a requirement's metadata."""
+def requirement_settings(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The kind-specific settings stored in a requirement's `settings`."""
     if kind == RequirementKind.QUIZ.value:
         return {"requires_peer_validation": bool(data.get("requires_peer_validation"))}
     if kind == RequirementKind.EVIDENCE.value:
@@ -185,25 +186,25 @@ def requirement_meta(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def prerequisite_cycle(path: CertificationPath, prerequisite_ids: list[int]) -> bool:
-    """Whether making `path` require `prerequisite_ids` would close a cycle (walks the graph
+def prerequisite_cycle(programme: CertificationPath, prerequisite_ids: list[int]) -> bool:
+    """Whether making `programme` require `prerequisite_ids` would close a cycle (walks the graph
     of the tenant's prerequisites in one query)."""
-    if path.id is None:
+    if programme.id is None:
         return False
     edges = db.session.execute(
         sa.select(path_prerequisites.c.path_id, path_prerequisites.c.required_path_id)
         .join(CertificationPath, CertificationPath.id == path_prerequisites.c.path_id)
-        .where(CertificationPath.tenant_id == path.tenant_id)
+        .where(CertificationPath.tenant_id == programme.tenant_id)
     ).all()
     graph: dict[int, set[int]] = {}
     for source, target in edges:
-        if source != path.id:
+        if source != programme.id:
             graph.setdefault(source, set()).add(target)
-    graph[path.id] = set(prerequisite_ids)
-    stack, seen = list(graph[path.id]), set()
+    graph[programme.id] = set(prerequisite_ids)
+    stack, seen = list(graph[programme.id]), set()
     while stack:
         node = stack.pop()
-        if node == path.id:
+        if node == programme.id:
             return True
         if node not in seen:
             seen.add(node)
@@ -216,7 +217,7 @@ def _raise_if(problems: dict[str, list[str]], message: str) -> None:
         raise ValidationFailed(message, problems)
 
 
-def _tenant_paths(tenant_id: int, ids: list[int]) -> list[CertificationPath]:
+def _tenant_programmes(tenant_id: int, ids: list[int]) -> list[CertificationPath]:
     if not ids:
         return []
     return list(
@@ -251,17 +252,19 @@ def _skills_by_name(tenant_id: int, names: list[str]) -> list[Skill]:
 
 
 def _apply_programme(
-    path: CertificationPath, data: dict[str, Any], actor: User | None
+    programme: CertificationPath, data: dict[str, Any], actor: User | None
 ) -> CertificationPath:
-    problems = validate_programme_fields(path.tenant_id, data, path if path.id else None)
+    problems = validate_programme_fields(
+        programme.tenant_id, data, programme if programme.id else None
+    )
     prerequisite_ids = [int(i) for i in data.get("prerequisite_ids") or []]
-    prerequisites = _tenant_paths(path.tenant_id, prerequisite_ids)
+    prerequisites = _tenant_programmes(programme.tenant_id, prerequisite_ids)
     if len(prerequisites) != len(set(prerequisite_ids)):
         problems.setdefault("prerequisite_ids", []).append(
             "Choose prerequisites among your organisation's programmes."
         )
-    elif path.id is not None and (
-        path.id in prerequisite_ids or prerequisite_cycle(path, prerequisite_ids)
+    elif programme.id is not None and (
+        programme.id in prerequisite_ids or prerequisite_cycle(programme, prerequisite_ids)
     ):
         problems.setdefault("prerequisite_ids", []).append(
             "These prerequisites would form a cycle (a programme would require itself)."
@@ -274,11 +277,11 @@ def _apply_programme(
                 value = Level(value)
             elif isinstance(value, str):
                 value = value.strip()
-            setattr(path, field, value)
-    path.updated_at = clock.now()
+            setattr(programme, field, value)
+    programme.updated_at = clock.now()
     try:
         with db.session.begin_nested():
-            db.session.add(path)
+            db.session.add(programme)
             db.session.flush()
     except sa.exc.IntegrityError:
         # A concurrent request took the name or slug after the checks above.
@@ -286,62 +289,66 @@ def _apply_programme(
             "Please correct the highlighted fields.",
             {"name": ["Another programme already has this name or slug."]},
         ) from None
-    path.prerequisites = prerequisites
-    path.skills = _skills_by_name(path.tenant_id, data.get("skill_names") or [])
+    programme.prerequisites = prerequisites
+    programme.skills = _skills_by_name(programme.tenant_id, data.get("skill_names") or [])
     db.session.flush()
-    return path
+    return programme
 
 
 def create_programme(tenant_id: int, actor: User, data: dict[str, Any]) -> CertificationPath:
     """Create a draft programme from validated fields (see validate_programme_fields, plus
     prerequisite_ids and skill_names). Raises ValidationFailed; flushes, never commits."""
-    path = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
-    audit.record(tenant_id, actor, "programme.created", "programme", path.id, path.name)
-    return path
+    programme = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
+    audit.record(tenant_id, actor, "programme.created", "programme", programme.id, programme.name)
+    return programme
 
 
-def update_programme(path: CertificationPath, actor: User, data: dict[str, Any]) -> None:
+def update_programme(programme: CertificationPath, actor: User, data: dict[str, Any]) -> None:
     """Change a programme's fields, prerequisites and skills; existing enrolments keep their
     snapshot. Raises ValidationFailed; flushes, never commits."""
-    if path.status is PathStatus.ARCHIVED:
+    if programme.status is PathStatus.ARCHIVED:
         raise Conflict("An archived programme cannot be edited.")
-    _apply_programme(path, data, actor)
-    audit.record(path.tenant_id, actor, "programme.updated", "programme", path.id, path.name)
+    _apply_programme(programme, data, actor)
+    audit.record(
+        programme.tenant_id, actor, "programme.updated", "programme", programme.id, programme.name
+    )
 
 
-def set_badge(path: CertificationPath, key: str | None) -> str | None:
+def set_badge(programme: CertificationPath, key: str | None) -> str | None:
     """Point the programme at a stored badge image; returns the previous key. Flushes."""
-    previous, path.badge_image_key = path.badge_image_key, key
+    previous, programme.badge_image_key = programme.badge_image_key, key
     db.session.flush()
     return previous
 
 
-def has_enrolments(path: CertificationPath) -> bool:
+def has_enrolments(programme: CertificationPath) -> bool:
     return (
-        db.session.scalar(sa.select(Enrolment.id).where(Enrolment.path_id == path.id).limit(1))
+        db.session.scalar(sa.select(Enrolment.id).where(Enrolment.path_id == programme.id).limit(1))
         is not None
     )
 
 
-def archive_programme(path: CertificationPath, actor: User) -> None:
+def archive_programme(programme: CertificationPath, actor: User) -> None:
     """Archive a programme: no new enrolments; existing ones go on. Raises InvalidTransition."""
-    path.archive()
-    path.updated_at = clock.now()
-    audit.record(path.tenant_id, actor, "programme.archived", "programme", path.id, path.name)
+    programme.archive()
+    programme.updated_at = clock.now()
+    audit.record(
+        programme.tenant_id, actor, "programme.archived", "programme", programme.id, programme.name
+    )
     db.session.flush()
 
 
-def archive_figures(path: CertificationPath) -> dict[str, int]:
+def archive_figures(programme: CertificationPath) -> dict[str, int]:
     """What archiving leaves running: the programme's open enrolments and its certificates
     active now (not past their expiry). Reads only."""
     open_enrolments = sa.select(sa.func.count(Enrolment.id)).where(
-        Enrolment.tenant_id == path.tenant_id,
-        Enrolment.path_id == path.id,
+        Enrolment.tenant_id == programme.tenant_id,
+        Enrolment.path_id == programme.id,
         Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
     )
     active_certificates = sa.select(sa.func.count(Certificate.id)).where(
-        Certificate.tenant_id == path.tenant_id,
-        Certificate.path_id == path.id,
+        Certificate.tenant_id == programme.tenant_id,
+        Certificate.path_id == programme.id,
         Certificate.status == CertificateStatus.ACTIVE,
         sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
     )
@@ -351,34 +358,36 @@ def archive_figures(path: CertificationPath) -> dict[str, int]:
     }
 
 
-def deletion_refusal(path: CertificationPath) -> str | None:
+def deletion_refusal(programme: CertificationPath) -> str | None:
     """Why the programme cannot be deleted (None when it can): only a never-published draft
     without enrolments that no programme requires. Reads only."""
-    if path.status is not PathStatus.DRAFT or path.version_major > 0:
+    if programme.status is not PathStatus.DRAFT or programme.version_major > 0:
         return "Only a never-published draft can be deleted; archive it instead."
-    if has_enrolments(path):
+    if has_enrolments(programme):
         return "This programme has enrolments; archive it instead."
     required_by = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(path_prerequisites)
-        .where(path_prerequisites.c.required_path_id == path.id)
+        .where(path_prerequisites.c.required_path_id == programme.id)
     )
     if required_by:
         return "Other programmes require this one; remove it from their prerequisites."
     return None
 
 
-def delete_programme(path: CertificationPath, actor: User) -> None:
+def delete_programme(programme: CertificationPath, actor: User) -> None:
     """Delete a draft programme that has no enrolments and that no programme requires.
     Raises Conflict otherwise (see deletion_refusal). Flushes, never commits."""
-    refusal = deletion_refusal(path)
+    refusal = deletion_refusal(programme)
     if refusal is not None:
         raise Conflict(refusal)
-    audit.record(path.tenant_id, actor, "programme.deleted", "programme", path.id, path.name)
-    path.prerequisites = []
-    path.skills = []
-    db.session.execute(sa.delete(PathRequirement).where(PathRequirement.path_id == path.id))
-    db.session.delete(path)
+    audit.record(
+        programme.tenant_id, actor, "programme.deleted", "programme", programme.id, programme.name
+    )
+    programme.prerequisites = []
+    programme.skills = []
+    db.session.execute(sa.delete(PathRequirement).where(PathRequirement.path_id == programme.id))
+    db.session.delete(programme)
     db.session.flush()
 
 
@@ -393,12 +402,12 @@ def _requirement_values(
         "is_mandatory": bool(data.get("is_mandatory", True)),
         "quiz_id": data.get("quiz_id") if is_quiz else None,
         "min_score": data.get("min_score") if is_quiz else None,
-        "meta": requirement_meta(kind, data),
+        "settings": requirement_settings(kind, data),
     }
 
 
 def add_requirement(
-    path: CertificationPath,
+    programme: CertificationPath,
     actor: User,
     kind: str,
     data: dict[str, Any],
@@ -406,25 +415,25 @@ def add_requirement(
 ) -> PathRequirement:
     """Append a requirement of `kind` to the programme. Raises ValidationFailed, Conflict
     (archived). Flushes, never commits."""
-    if path.status is PathStatus.ARCHIVED:
+    if programme.status is PathStatus.ARCHIVED:
         raise Conflict("An archived programme cannot be edited.")
-    values = _requirement_values(path.tenant_id, kind, data, allowed_types)
+    values = _requirement_values(programme.tenant_id, kind, data, allowed_types)
     last = db.session.scalar(
         sa.select(sa.func.max(PathRequirement.sort_order)).where(
-            PathRequirement.path_id == path.id, PathRequirement.removed_at.is_(None)
+            PathRequirement.path_id == programme.id, PathRequirement.removed_at.is_(None)
         )
     )
     requirement = PathRequirement(
-        tenant_id=path.tenant_id,
-        path_id=path.id,
+        tenant_id=programme.tenant_id,
+        path_id=programme.id,
         kind=RequirementKind(kind),
         sort_order=(last or 0) + 1,
         **values,
     )
     db.session.add(requirement)
-    path.updated_at = clock.now()
+    programme.updated_at = clock.now()
     db.session.flush()
-    db.session.expire(path, ["requirements"])
+    db.session.expire(programme, ["requirements"])
     return requirement
 
 
@@ -436,14 +445,14 @@ def update_requirement(
     values = _requirement_values(requirement.tenant_id, requirement.kind.value, data, allowed_types)
     for field, value in values.items():
         setattr(requirement, field, value)
-    requirement.path.updated_at = clock.now()
+    requirement.programme.updated_at = clock.now()
     db.session.flush()
 
 
 def remove_requirement(requirement: PathRequirement, actor: User) -> None:
     """Take a requirement out of its programme: deleted when nothing refers to it, otherwise
     kept for existing enrolments and marked removed. Flushes, never commits."""
-    path = requirement.path
+    programme = requirement.programme
     referenced = db.session.scalar(
         sa.select(RequirementProgress.id)
         .where(RequirementProgress.requirement_id == requirement.id)
@@ -453,9 +462,9 @@ def remove_requirement(requirement: PathRequirement, actor: User) -> None:
         requirement.removed_at = clock.now()
     else:
         db.session.delete(requirement)
-    path.updated_at = clock.now()
+    programme.updated_at = clock.now()
     db.session.flush()
-    db.session.expire(path, ["requirements"])
+    db.session.expire(programme, ["requirements"])
 
 
 def move_requirement(requirement: PathRequirement, direction: str) -> None:
@@ -463,23 +472,23 @@ def move_requirement(requirement: PathRequirement, direction: str) -> None:
     Raises ValidationFailed for another direction. Flushes, never commits."""
     if direction not in ("up", "down"):
         raise ValidationFailed("Move a requirement up or down.")
-    path = requirement.path
-    ordered = list(path.requirements)
+    programme = requirement.programme
+    ordered = list(programme.requirements)
     index = next(i for i, r in enumerate(ordered) if r.id == requirement.id)
     target = index - 1 if direction == "up" else index + 1
     if 0 <= target < len(ordered):
         ordered[index], ordered[target] = ordered[target], ordered[index]
-    reorder_requirements(path, [r.id for r in ordered])
+    reorder_requirements(programme, [r.id for r in ordered])
 
 
-def reorder_requirements(path: CertificationPath, ordered_ids: list[int]) -> None:
+def reorder_requirements(programme: CertificationPath, ordered_ids: list[int]) -> None:
     """Set the order of the programme's requirements to `ordered_ids` (all of them, each once).
     Raises ValidationFailed otherwise. Flushes, never commits."""
-    current = {r.id: r for r in path.requirements}
+    current = {r.id: r for r in programme.requirements}
     if sorted(ordered_ids) != sorted(current):
         raise ValidationFailed("The new order must list each requirement exactly once.")
     for position, requirement_id in enumerate(ordered_ids, start=1):
         current[requirement_id].sort_order = position
-    path.updated_at = clock.now()
+    programme.updated_at = clock.now()
     db.session.flush()
-    db.session.expire(path, ["requirements"])
+    db.session.expire(programme, ["requirements"])

@@ -84,15 +84,15 @@ def certified_path_ids(user: User) -> set[int]:
     )
 
 
-def active_certificate(user: User, path: CertificationPath) -> Certificate | None:
-    """The user's certificate of `path` that is active now (not past its expiry), if any."""
+def active_certificate(user: User, programme: CertificationPath) -> Certificate | None:
+    """The user's certificate of `programme` that is active now (not past its expiry), if any."""
     now = clock.now()
     return db.session.scalar(
         sa.select(Certificate)
         .where(
             Certificate.tenant_id == user.tenant_id,
             Certificate.user_id == user.id,
-            Certificate.path_id == path.id,
+            Certificate.path_id == programme.id,
             Certificate.status == CertificateStatus.ACTIVE,
             sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
         )
@@ -101,17 +101,17 @@ def active_certificate(user: User, path: CertificationPath) -> Certificate | Non
     )
 
 
-def renewal_opens_at(certificate: Certificate, path: CertificationPath) -> datetime | None:
+def renewal_opens_at(certificate: Certificate, programme: CertificationPath) -> datetime | None:
     """When the renewal window of an active certificate opens (None: it never expires)."""
     if certificate.expires_at is None:
         return None
-    return certificate.expires_at - timedelta(days=path.renewal_window_days)
+    return certificate.expires_at - timedelta(days=programme.renewal_window_days)
 
 
-def certified_blocker(certificate: Certificate, path: CertificationPath) -> str | None:
+def certified_blocker(certificate: Certificate, programme: CertificationPath) -> str | None:
     """Why an active certificate stops a new enrolment now, as the object of "holds" (None
     inside its renewal window, where the new enrolment is its renewal)."""
-    opens = renewal_opens_at(certificate, path)
+    opens = renewal_opens_at(certificate, programme)
     if opens is None:
         return f"an active certificate of this programme ({certificate.number}), never expiring."
     if opens <= clock.now():
@@ -123,30 +123,30 @@ def certified_blocker(certificate: Certificate, path: CertificationPath) -> str 
 
 
 def enrolment_blockers(
-    user: User, path: CertificationPath, certified: set[int] | None = None
+    user: User, programme: CertificationPath, certified: set[int] | None = None
 ) -> list[str]:
-    """Why `user` may not enrol themselves in `path` (empty when they may)."""
-    if path.status is not PathStatus.PUBLISHED:
+    """Why `user` may not enrol themselves in `programme` (empty when they may)."""
+    if programme.status is not PathStatus.PUBLISHED:
         return ["This programme is not open for enrolment."]
     blockers = []
-    if not path.self_enrolment:
+    if not programme.self_enrolment:
         blockers.append("Enrolment in this programme is arranged by your administrator.")
     certified = certified_path_ids(user) if certified is None else certified
-    if path.id in certified:
-        certificate = active_certificate(user, path)
-        blocker = certified_blocker(certificate, path) if certificate is not None else None
+    if programme.id in certified:
+        certificate = active_certificate(user, programme)
+        blocker = certified_blocker(certificate, programme) if certificate is not None else None
         if blocker is not None:
             blockers.append(f"You already hold {blocker}")
-    missing = [p.name for p in path.prerequisites if p.id not in certified]
+    missing = [p.name for p in programme.prerequisites if p.id not in certified]
     if missing:
         blockers.append(f"It requires an active certificate of: {', '.join(missing)}.")
     return blockers
 
 
-def renewable_certificate(user: User, path: CertificationPath) -> Certificate | None:
-    """The user's active certificate of `path` whose renewal window is open now (enrolling
+def renewable_certificate(user: User, programme: CertificationPath) -> Certificate | None:
+    """The user's active certificate of `programme` whose renewal window is open now (enrolling
     then renews it)."""
-    certificate = active_certificate(user, path)
-    if certificate is None or certified_blocker(certificate, path) is not None:
+    certificate = active_certificate(user, programme)
+    if certificate is None or certified_blocker(certificate, programme) is not None:
         return None
     return certificate

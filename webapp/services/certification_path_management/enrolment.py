@@ -29,11 +29,11 @@ from webapp.services.certification_path_management.eligibility import (
 from webapp.services.certification_path_management.versions import latest_version, snapshot_of
 
 
-def open_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
+def open_enrolment(user: User, programme: CertificationPath) -> Enrolment | None:
     return db.session.scalar(
         sa.select(Enrolment).where(
             Enrolment.user_id == user.id,
-            Enrolment.path_id == path.id,
+            Enrolment.path_id == programme.id,
             Enrolment.status.in_(OPEN_ENROLMENT_STATUSES),
         )
     )
@@ -41,44 +41,44 @@ def open_enrolment(user: User, path: CertificationPath) -> Enrolment | None:
 
 def enrol(
     user: User,
-    path: CertificationPath,
+    programme: CertificationPath,
     actor: User | None = None,
     *,
     renewal_of: Enrolment | None = None,
 ) -> tuple[Enrolment, bool]:
-    """Enrol `user` into the latest published definition of `path` with the latest published
+    """Enrol `user` into the latest published definition of `programme` with the latest published
     version of each quiz: freeze the snapshot, create one pending ledger row and one to-do
     item per requirement. Idempotent: an open enrolment is returned as is (created=False); the
     partial unique index settles races. While the user holds an active certificate of the
     programme a new enrolment is refused, except inside its renewal window, where it becomes
     the renewal of the certified enrolment. Flushes.
     Raises Conflict (not published, certified), NotAllowed (other tenant)."""
-    if user.tenant_id != path.tenant_id:
+    if user.tenant_id != programme.tenant_id:
         raise NotAllowed("This user cannot be enrolled in this programme.")
-    if path.status is not PathStatus.PUBLISHED:
+    if programme.status is not PathStatus.PUBLISHED:
         raise Conflict("Only published programmes accept enrolments.")
-    existing = open_enrolment(user, path)
+    existing = open_enrolment(user, programme)
     if existing is not None:
         return existing, False
     if renewal_of is None:
-        certificate = active_certificate(user, path)
+        certificate = active_certificate(user, programme)
         if certificate is not None:
-            blocker = certified_blocker(certificate, path)
+            blocker = certified_blocker(certificate, programme)
             if blocker is not None:
                 raise Conflict(f"{user.full_name} already holds {blocker}")
             renewal_of = db.session.get(Enrolment, certificate.enrolment_id)
-    version = latest_version(path)
+    version = latest_version(programme)
     if version is None:
         raise Conflict("This programme has not been published.")
     snapshot = snapshot_of(version)
     now = clock.now()
     enrolment = Enrolment(
-        tenant_id=path.tenant_id,
+        tenant_id=programme.tenant_id,
         org_unit_id=user.org_unit_id,
         user_id=user.id,
-        path_id=path.id,
+        path_id=programme.id,
         program_snapshot=snapshot,
-        path_version=snapshot.get("version", path.version),
+        path_version=snapshot.get("version", programme.version),
         started_at=now,
         renewal_of_enrolment_id=renewal_of.id if renewal_of else None,
         enrolled_by_id=actor.id if actor else user.id,
@@ -87,7 +87,7 @@ def enrol(
         with db.session.begin_nested():
             db.session.add(enrolment)
     except sa.exc.IntegrityError:
-        existing = open_enrolment(user, path)
+        existing = open_enrolment(user, programme)
         if existing is None:
             raise
         return existing, False
@@ -141,19 +141,21 @@ def initialise_ledger(enrolment: Enrolment) -> int:
     return created
 
 
-def self_enrol(user: User, path: CertificationPath) -> tuple[Enrolment, bool]:
+def self_enrol(user: User, programme: CertificationPath) -> tuple[Enrolment, bool]:
     """A learner enrols themselves. Raises NotAllowed with the reason when they may not.
     Idempotent (an open enrolment is returned). Flushes, never commits."""
-    existing = open_enrolment(user, path)
+    existing = open_enrolment(user, programme)
     if existing is not None:
         return existing, False
-    blockers = enrolment_blockers(user, path)
+    blockers = enrolment_blockers(user, programme)
     if blockers:
         raise NotAllowed(" ".join(blockers))
-    return enrol(user, path, user)
+    return enrol(user, programme, user)
 
 
-def enrol_many(path: CertificationPath, users: list[User], actor: User) -> dict[str, list[str]]:
+def enrol_many(
+    programme: CertificationPath, users: list[User], actor: User
+) -> dict[str, list[str]]:
     """An admin enrols several users (e.g. a whole org unit): idempotent; returns the names of
     those newly enrolled, already enrolled, and refused (with reasons). Flushes."""
     summary: dict[str, list[str]] = {"enrolled": [], "already": [], "refused": []}
@@ -162,18 +164,18 @@ def enrol_many(path: CertificationPath, users: list[User], actor: User) -> dict[
             summary["refused"].append(f"{user.full_name}: the account is inactive")
             continue
         try:
-            _, created = enrol(user, path, actor)
+            _, created = enrol(user, programme, actor)
         except (Conflict, NotAllowed) as error:
             summary["refused"].append(f"{user.full_name}: {error.message}")
             continue
         summary["enrolled" if created else "already"].append(user.full_name)
     if summary["enrolled"]:
         audit.record(
-            path.tenant_id,
+            programme.tenant_id,
             actor,
             "enrolment.bulk",
             "programme",
-            path.id,
-            f"{len(summary['enrolled'])} enrolled in {path.name}",
+            programme.id,
+            f"{len(summary['enrolled'])} enrolled in {programme.name}",
         )
     return summary

@@ -33,14 +33,14 @@ from webapp.models import (
 
 def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersion | None) -> dict:
     """The frozen form of one requirement, as stored in snapshots and versions."""
-    meta = dict(requirement.meta or {})
+    settings = dict(requirement.settings or {})
     definition: dict[str, Any] = {
         "requirement_id": requirement.id,
         "kind": requirement.kind.value,
         "title": requirement.title,
         "sort_order": requirement.sort_order,
         "is_mandatory": requirement.is_mandatory,
-        "settings": meta,
+        "settings": settings,
     }
     if requirement.kind is RequirementKind.QUIZ:
         definition["quiz_id"] = requirement.quiz_id
@@ -50,7 +50,7 @@ def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersi
             if requirement.min_score is not None
             else current_app.config["CERT_PASS_PERCENT"]
         )
-        definition["requires_peer_validation"] = bool(meta.get("requires_peer_validation"))
+        definition["requires_peer_validation"] = bool(settings.get("requires_peer_validation"))
     return definition
 
 
@@ -73,17 +73,17 @@ def latest_quiz_versions(quiz_ids: list[int]) -> dict[int, QuizVersion]:
     return {v.quiz_id: v for v in rows}
 
 
-def current_definition(path: CertificationPath) -> dict[str, Any]:
+def current_definition(programme: CertificationPath) -> dict[str, Any]:
     """The programme's definition now: requirements in order with the latest quiz versions."""
-    requirements = list(path.requirements)
+    requirements = list(programme.requirements)
     versions = latest_quiz_versions([r.quiz_id for r in requirements if r.quiz_id])
     return {
-        "path_id": path.id,
-        "name": path.name,
-        "slug": path.slug,
-        "level": path.level.value,
-        "validity_days": path.validity_days,
-        "renewal_window_days": path.renewal_window_days,
+        "path_id": programme.id,
+        "name": programme.name,
+        "slug": programme.slug,
+        "level": programme.level.value,
+        "validity_days": programme.validity_days,
+        "renewal_window_days": programme.renewal_window_days,
         "requirements": [
             requirement_definition(r, versions.get(r.quiz_id) if r.quiz_id else None)
             for r in requirements
@@ -107,17 +107,17 @@ def requirements_fingerprint(definition: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(essence, default=str).encode()).hexdigest()
 
 
-def publish_path(path: CertificationPath, actor: User | None) -> PathVersion:
-    """Validate and publish `path`, recording a version: major when the requirement set changed
+def publish_path(programme: CertificationPath, actor: User | None) -> PathVersion:
+    """Validate and publish `programme`, recording a version: major when the requirement set changed
     since the last published version, minor otherwise. Raises ValidationFailed. Flushes."""
-    definition = current_definition(path)
-    problems = validate_for_publishing(path, definition)
+    definition = current_definition(programme)
+    problems = validate_for_publishing(programme, definition)
     if problems:
         raise ValidationFailed("This programme cannot be published yet.", {"publish": problems})
     fingerprint = requirements_fingerprint(definition)
     last = db.session.scalar(
         sa.select(PathVersion)
-        .where(PathVersion.path_id == path.id)
+        .where(PathVersion.path_id == programme.id)
         .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
         .limit(1)
     )
@@ -125,13 +125,13 @@ def publish_path(path: CertificationPath, actor: User | None) -> PathVersion:
         major, minor = (last.major + 1 if last else 1), 0
     else:
         major, minor = last.major, last.minor + 1
-    path.publish()
-    path.version_major, path.version_minor = major, minor
-    path.updated_at = clock.now()
+    programme.publish()
+    programme.version_major, programme.version_minor = major, minor
+    programme.updated_at = clock.now()
     definition["version"] = f"{major}.{minor}"
     version = PathVersion(
-        tenant_id=path.tenant_id,
-        path_id=path.id,
+        tenant_id=programme.tenant_id,
+        path_id=programme.id,
         major=major,
         minor=minor,
         definition=definition,
@@ -143,7 +143,7 @@ def publish_path(path: CertificationPath, actor: User | None) -> PathVersion:
     return version
 
 
-def validate_for_publishing(path: CertificationPath, definition: dict[str, Any]) -> list[str]:
+def validate_for_publishing(programme: CertificationPath, definition: dict[str, Any]) -> list[str]:
     """Every reason the programme cannot be published (empty when it can)."""
     problems = []
     requirements = definition["requirements"]
@@ -152,7 +152,7 @@ def validate_for_publishing(path: CertificationPath, definition: dict[str, Any])
     for r in requirements:
         if r["kind"] == RequirementKind.QUIZ.value and not r.get("quiz_version_id"):
             problems.append(f"The quiz of requirement “{r['title']}” has not been published.")
-    if path.status is PathStatus.ARCHIVED:
+    if programme.status is PathStatus.ARCHIVED:
         problems.append("An archived programme cannot be published.")
     return problems
 
@@ -171,11 +171,11 @@ def snapshot_of(version: PathVersion) -> dict[str, Any]:
     return definition
 
 
-def latest_version(path: CertificationPath) -> PathVersion | None:
+def latest_version(programme: CertificationPath) -> PathVersion | None:
     """The programme's latest published version."""
     return db.session.scalar(
         sa.select(PathVersion)
-        .where(PathVersion.path_id == path.id)
+        .where(PathVersion.path_id == programme.id)
         .order_by(PathVersion.major.desc(), PathVersion.minor.desc())
         .limit(1)
     )

@@ -86,7 +86,7 @@ class DemoBuilder(Definitions):
         self.tenants: dict[str, Tenant] = {}
         self.units: dict[str, OrgUnit] = {}
         self.users: dict[str, User] = {}
-        self.paths: dict[str, CertificationPath] = {}
+        self.programmes: dict[str, CertificationPath] = {}
         self.questions: dict[str, dict[str, Any]] = {}
         self.quiz_version: QuizVersion | None = None
         self.expiry_runs = 0
@@ -246,7 +246,7 @@ class DemoBuilder(Definitions):
         learner = self.users[email]
         start = clock.now()
         if enrolment is None:
-            enrolment, _ = paths.self_enrol(learner, self.paths["safety-fundamentals"])
+            enrolment, _ = paths.self_enrol(learner, self.programmes["safety-fundamentals"])
         yield start + timedelta(minutes=20)
         self._read(enrolment)
         yield start + timedelta(hours=1)
@@ -287,7 +287,7 @@ class DemoBuilder(Definitions):
         skills_portfolio.set_public_items(portfolio, {item.id})
         skills_portfolio.publish(portfolio)
         yield self.day(3, 10)
-        specialty, _ = paths.self_enrol(lee, self.paths["confined-space-entry"])
+        specialty, _ = paths.self_enrol(lee, self.programmes["confined-space-entry"])
         yield self.day(2, 15)
         self._read(specialty)
         yield self.day(1, 11)
@@ -319,7 +319,7 @@ class DemoBuilder(Definitions):
         certs.revoke_certificate(certificate, self.users["admin@acme.test"], REVOCATION_REASON)
         kim = self.users["learner4@acme.test"]
         yield self.day(1, 9)
-        enrolment, _ = paths.self_enrol(kim, self.paths["safety-fundamentals"])
+        enrolment, _ = paths.self_enrol(kim, self.programmes["safety-fundamentals"])
         yield self.day(1, 9, 30)
         self._read(enrolment)
         yield self.ago(hours=1)
@@ -339,7 +339,7 @@ class DemoBuilder(Definitions):
         inspection report was rejected, the second waits for the mentor."""
         drew = self.users["learner6@acme.test"]
         yield self.day(30)
-        enrolment, _ = paths.self_enrol(drew, self.paths["safety-fundamentals"])
+        enrolment, _ = paths.self_enrol(drew, self.programmes["safety-fundamentals"])
         yield self.day(30, 9, 30)
         self._read(enrolment)
         yield self.day(29, 10)
@@ -385,7 +385,7 @@ class DemoBuilder(Definitions):
         """Globex: onboarding completed 62 days ago; the certificate never expires."""
         yield self.day(62, 10)
         enrolment, _ = paths.self_enrol(
-            self.users["learner@globex.test"], self.paths["globex-onboarding"]
+            self.users["learner@globex.test"], self.programmes["globex-onboarding"]
         )
         yield self.day(62, 10, 40)
         self._read(enrolment)

@@ -183,7 +183,9 @@ class Definitions:
             allowed,
         )
         paths.publish_path(specialty, admin)
-        self.paths.update({"safety-fundamentals": fundamentals, "confined-space-entry": specialty})
+        self.programmes.update(
+            {"safety-fundamentals": fundamentals, "confined-space-entry": specialty}
+        )
 
     def _create_globex_programme(self) -> None:
         admin = self.users["admin@globex.test"]
@@ -207,4 +209,4 @@ class Definitions:
             tuple(current_app.config["UPLOAD_ALLOWED_TYPES"]),
         )
         paths.publish_path(onboarding, admin)
-        self.paths["globex-onboarding"] = onboarding
+        self.programmes["globex-onboarding"] = onboarding

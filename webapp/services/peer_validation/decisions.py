@@ -199,7 +199,9 @@ def _tell_learner(
         f"Your {_what(subject)} for “{title}” was {verdict}",
         body,
         path_for(
-            "programs.requirement", slug=enrolment.path.slug, requirement_id=subject.requirement_id
+            "programmes.requirement",
+            slug=enrolment.programme.slug,
+            requirement_id=subject.requirement_id,
         ),
         dedupe_key=f"decision:{_subject_key(subject)}:{subject.id}",
     )
@@ -263,7 +265,7 @@ def notify_reviewers(subject: Subject) -> int:
             "review.requested",
             f"New {_what(subject)} to review: “{definition.get('title', '')}”",
             f"{learner.full_name} submitted {_what(subject)} for “{definition.get('title', '')}” "
-            f"in {enrolment.path.name}.",
+            f"in {enrolment.programme.name}.",
             path,
             dedupe_key=f"review-request:{_subject_key(subject)}:{subject.id}",
         )

@@ -39,14 +39,14 @@ class QueueItem:
 
 
 class QueuePage(Page):
-    """One page of the queue; `args` are its filters (program, age)."""
+    """One page of the queue; `args` are its filters (programme, age)."""
 
 
 def _queue_union(
     mentor: User,
     units: set[int] | None,
     *,
-    path_id: int | None = None,
+    programme_id: int | None = None,
     older_than_days: int | None = None,
 ):
     """Pending submissions and attempts awaiting validation in the mentor's scope that the
@@ -86,12 +86,12 @@ def _queue_union(
             ~mine.where(PeerValidation.evaluation_id == Evaluation.id).exists(),
         )
     )
-    if path_id is not None:
+    if programme_id is not None:
         submissions = submissions.join(
             Enrolment, Enrolment.id == EvidenceSubmission.enrolment_id
-        ).where(Enrolment.path_id == path_id)
+        ).where(Enrolment.path_id == programme_id)
         evaluations = evaluations.join(Enrolment, Enrolment.id == Evaluation.enrolment_id).where(
-            Enrolment.path_id == path_id
+            Enrolment.path_id == programme_id
         )
     if older_than_days:
         cutoff = clock.now() - timedelta(days=older_than_days)
@@ -113,13 +113,13 @@ def review_queue(
     *,
     page: int = 1,
     per_page: int = 20,
-    path_id: int | None = None,
+    programme_id: int | None = None,
     older_than_days: int | None = None,
 ) -> QueuePage:
     """One page of the mentor's queue, oldest first, with programme, requirement and learner.
     A constant number of queries whatever the queue's length."""
     queue = _queue_union(
-        mentor, scope_units(mentor), path_id=path_id, older_than_days=older_than_days
+        mentor, scope_units(mentor), programme_id=programme_id, older_than_days=older_than_days
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(queue)) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
@@ -145,5 +145,5 @@ def review_queue(
         page=page,
         per_page=per_page,
         total=total,
-        args={"program": path_id, "age": older_than_days},
+        args={"programme": programme_id, "age": older_than_days},
     )

@@ -240,7 +240,9 @@ def _check_requirements(
         key = clean.get("quiz")
         if kind == RequirementKind.QUIZ.value and isinstance(key, str) and key not in quizzes:
             problems.add(_join(path, "quiz"), f"There is no quiz “{key}” in $.quizzes.")
-        planned.append({**clean, "kind": kind, "meta": paths.requirement_meta(kind, settings)})
+        planned.append(
+            {**clean, "kind": kind, "settings": paths.requirement_settings(kind, settings)}
+        )
     for key in quizzes:
         if key not in used:
             problems.add(_join("$.quizzes", key), "No requirement uses this quiz.")

@@ -79,7 +79,7 @@ def _export_requirement(requirement: PathRequirement, keys: dict[int, str]) -> d
         "kind": kind,
         "title": requirement.title.strip(),
         "is_mandatory": requirement.is_mandatory,
-        "settings": paths.requirement_meta(kind, requirement.meta or {}),
+        "settings": paths.requirement_settings(kind, requirement.settings or {}),
     }
     if requirement.kind is RequirementKind.QUIZ:
         entry["min_score"] = requirement.min_score

@@ -102,7 +102,7 @@ def _create(tenant: Tenant, actor: User | None, plan: _Plan) -> CertificationPat
                 is_mandatory=spec.get("is_mandatory", True),
                 quiz_id=quiz_ids[spec["quiz"]] if is_quiz else None,
                 min_score=spec.get("min_score") if is_quiz else None,
-                meta=spec["meta"],
+                settings=spec["settings"],
             )
         )
     db.session.flush()

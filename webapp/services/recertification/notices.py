@@ -148,17 +148,17 @@ def _verify_prefix() -> str:
 
 
 def _notify_renewals(
-    enrolment_ids: list[int], path: CertificationPath, as_of: datetime, report: ExpiryReport
+    enrolment_ids: list[int], programme: CertificationPath, as_of: datetime, report: ExpiryReport
 ) -> None:
-    link = urls.public_url("programs.detail", slug=path.slug)
+    link = urls.public_url("programmes.detail", slug=programme.slug)
     body = (
-        f"Your certificate for {path.name} is due for renewal. A renewal enrolment has "
+        f"Your certificate for {programme.name} is due for renewal. A renewal enrolment has "
         "been opened for you."
     )
     rows = sa.select(
         ENROLMENTS.c.tenant_id,
         ENROLMENTS.c.user_id,
-        sa.literal(f"Time to renew: {path.name}"),
+        sa.literal(f"Time to renew: {programme.name}"),
         sa.literal(body),
         sa.literal(link),
         sa.literal("renewal-") + sa.cast(ENROLMENTS.c.id, sa.String),

@@ -44,10 +44,10 @@ def _latest_versions() -> dict[int, PathVersion]:
     return {v.path_id: v for v in rows}
 
 
-def _major_since(path_id: int, major: int) -> datetime | None:
+def _major_since(programme_id: int, major: int) -> datetime | None:
     return db.session.scalar(
         sa.select(sa.func.min(PathVersion.published_at)).where(
-            PathVersion.path_id == path_id, PathVersion.major == major
+            PathVersion.path_id == programme_id, PathVersion.major == major
         )
     )
 
@@ -79,31 +79,31 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
 
     def renew(ids: list[int]) -> int:
         created = 0
-        by_path: dict[int, list[int]] = {}
-        for cert_id, path_id in db.session.execute(
+        by_programme: dict[int, list[int]] = {}
+        for cert_id, programme_id in db.session.execute(
             sa.select(CERTS.c.id, CERTS.c.path_id).where(CERTS.c.id.in_(ids))
         ):
-            by_path.setdefault(path_id, []).append(cert_id)
-        for path_id, cert_ids in by_path.items():
-            path = programmes.get(path_id)
-            if path is not None:
-                window = CERTS.c.expires_at <= as_of + timedelta(days=path.renewal_window_days)
+            by_programme.setdefault(programme_id, []).append(cert_id)
+        for programme_id, cert_ids in by_programme.items():
+            programme = programmes.get(programme_id)
+            if programme is not None:
+                window = CERTS.c.expires_at <= as_of + timedelta(days=programme.renewal_window_days)
                 created += _insert_renewals(
-                    cert_ids, path, versions[path_id], as_of, report, window
+                    cert_ids, programme, versions[programme_id], as_of, report, window
                 )
         return created
 
     report.renewals_opened += _batched(in_windows, BY_EXPIRY, renew, report, "certificate")
 
-    for path in programmes.values():
-        version = versions[path.id]
+    for programme in programmes.values():
+        version = versions[programme.id]
         if version.major <= 1:
             continue  # no earlier major version to move holders off
-        since = _major_since(path.id, version.major)
-        if since is None or since + timedelta(days=path.recert_grace_days) > as_of:
+        since = _major_since(programme.id, version.major)
+        if since is None or since + timedelta(days=programme.recert_grace_days) > as_of:
             continue
         earlier_major = sa.select(CERTS.c.path_id, CERTS.c.id).where(
-            CERTS.c.path_id == path.id,
+            CERTS.c.path_id == programme.id,
             CERTS.c.status == CertificateStatus.ACTIVE.value,
             ~CERTS.c.path_version.like(f"{version.major}.%"),
             report.scope(),
@@ -111,8 +111,8 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
         report.renewals_opened += _batched(
             earlier_major,
             (CERTS.c.path_id, CERTS.c.id),
-            lambda ids, path=path, version=version: _insert_renewals(
-                ids, path, version, as_of, report, sa.true()
+            lambda ids, programme=programme, version=version: _insert_renewals(
+                ids, programme, version, as_of, report, sa.true()
             ),
             report,
             "certificate",
@@ -121,7 +121,7 @@ def open_renewals(as_of: datetime, report: ExpiryReport) -> None:
 
 def _insert_renewals(
     certificate_ids: list[int],
-    path: CertificationPath,
+    programme: CertificationPath,
     version: PathVersion,
     as_of: datetime,
     report: ExpiryReport,
@@ -177,7 +177,7 @@ def _insert_renewals(
     new_ids = list(db.session.scalars(statement))
     if new_ids:
         _insert_ledgers(new_ids, snapshot, as_of)
-        _notify_renewals(new_ids, path, as_of, report)
+        _notify_renewals(new_ids, programme, as_of, report)
     return len(new_ids)
 
 

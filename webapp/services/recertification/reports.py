@@ -80,7 +80,7 @@ def holder_renewals(
     certificates = db.session.scalars(
         sa.select(Certificate)
         .where(condition)
-        .options(joinedload(Certificate.user), joinedload(Certificate.path))
+        .options(joinedload(Certificate.user), joinedload(Certificate.programme))
         .order_by(Certificate.expires_at, Certificate.id)
         .limit(per_page)
         .offset((page - 1) * per_page)

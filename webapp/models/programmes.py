@@ -99,7 +99,7 @@ class CertificationPath(TenantScoped, Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     requirements: Mapped[list[PathRequirement]] = relationship(
-        back_populates="path",
+        back_populates="programme",
         order_by="PathRequirement.sort_order",
         primaryjoin="and_(CertificationPath.id == PathRequirement.path_id, "
         "PathRequirement.removed_at.is_(None))",
@@ -139,7 +139,7 @@ class RequirementKind(enum.StrEnum):
 
 
 class PathRequirement(TenantScoped, Timestamped, Base):
-    """One step of a programme; kind-specific settings live in `meta` (column `metadata`)."""
+    """One step of a programme; its kind-specific settings live in `settings`."""
 
     __tablename__ = "path_requirements"
 
@@ -155,11 +155,11 @@ class PathRequirement(TenantScoped, Timestamped, Base):
         sa.ForeignKey("quizzes.id", ondelete="RESTRICT"), index=True
     )
     min_score: Mapped[int | None] = mapped_column()
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=json_default_dict)
-    # Requirements referenced by enrolments are never deleted, only taken out of the path.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default_dict)
+    # Requirements referenced by enrolments are never deleted, only taken out of the programme.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    path: Mapped[CertificationPath] = relationship(
+    programme: Mapped[CertificationPath] = relationship(
         foreign_keys=[path_id], back_populates="requirements"
     )
     quiz: Mapped[Quiz | None] = relationship()  # noqa: F821
@@ -244,7 +244,7 @@ class Enrolment(TenantScoped, Base):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=json_default_dict)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
-    path: Mapped[CertificationPath] = relationship()
+    programme: Mapped[CertificationPath] = relationship()
     progress: Mapped[list[RequirementProgress]] = relationship(
         back_populates="enrolment", order_by="RequirementProgress.sort_order"
     )

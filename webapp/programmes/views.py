@@ -13,7 +13,7 @@ from webapp.services import catalogue, orchestration
 from webapp.services import certification_path_management as paths
 from webapp.storage import get_storage
 
-bp = Blueprint("programs", __name__, url_prefix="/certs/programs")
+bp = Blueprint("programmes", __name__, url_prefix="/certs/programs")
 
 
 @bp.get("/")
@@ -24,36 +24,40 @@ def catalogue_page():
         level = None
     entries = catalogue.published_programmes(current_user, search=search, level=level)
     return render_template(
-        "programs/catalogue.html", entries=entries, search=search, level=level, levels=list(Level)
+        "programmes/catalogue_page.html",
+        entries=entries,
+        search=search,
+        level=level,
+        levels=list(Level),
     )
 
 
 def _programme_or_404(slug: str):
-    path = catalogue.visible_programme(current_user, slug)
-    if path is None:
+    programme = catalogue.visible_programme(current_user, slug)
+    if programme is None:
         abort(404)
-    return path
+    return programme
 
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    path = _programme_or_404(slug)
-    enrolment = catalogue.latest_enrolment(current_user, path)
+    programme = _programme_or_404(slug)
+    enrolment = catalogue.latest_enrolment(current_user, programme)
     return render_template(
-        "programs/detail.html",
-        path=path,
+        "programmes/detail.html",
+        programme=programme,
         enrolment=enrolment,
         states=catalogue.requirement_states(enrolment) if enrolment else [],
-        blockers=paths.enrolment_blockers(current_user, path),
-        renewable=paths.renewable_certificate(current_user, path),
+        blockers=paths.enrolment_blockers(current_user, programme),
+        renewable=paths.renewable_certificate(current_user, programme),
     )
 
 
 @bp.post("/<slug>/enrol")
 def enrol(slug: str):
-    path = _programme_or_404(slug)
+    programme = _programme_or_404(slug)
     try:
-        enrolment, created = paths.self_enrol(current_user, path)
+        enrolment, created = paths.self_enrol(current_user, programme)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -61,35 +65,35 @@ def enrol(slug: str):
         if not created:
             flash("You are already enrolled.", "success")
         elif enrolment.renewal_of_enrolment_id:
-            flash(f"Your renewal of {path.name} has started.", "success")
+            flash(f"Your renewal of {programme.name} has started.", "success")
         else:
-            flash(f"You are enrolled in {path.name}.", "success")
-    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+            flash(f"You are enrolled in {programme.name}.", "success")
+    return htmx.see_other(url_for("programmes.detail", slug=programme.slug))
 
 
 def _own_requirement(slug: str, requirement_id: int):
-    path = _programme_or_404(slug)
-    enrolment = catalogue.latest_enrolment(current_user, path)
+    programme = _programme_or_404(slug)
+    enrolment = catalogue.latest_enrolment(current_user, programme)
     if enrolment is None:
         abort(404)
     definition = orchestration.snapshot_requirement(enrolment, requirement_id)
     if definition is None:
         abort(404)
-    return path, enrolment, definition
+    return programme, enrolment, definition
 
 
 @bp.get("/<slug>/requirements/<int:requirement_id>")
 def requirement(slug: str, requirement_id: int):
-    path, enrolment, definition = _own_requirement(slug, requirement_id)
+    programme, enrolment, definition = _own_requirement(slug, requirement_id)
     return render_template(
-        "programs/requirement.html",
-        **requirement_page.requirement_context(current_user, path, enrolment, definition),
+        "programmes/requirement.html",
+        **requirement_page.requirement_context(current_user, programme, enrolment, definition),
     )
 
 
 @bp.post("/<slug>/requirements/<int:requirement_id>/complete")
 def complete_content(slug: str, requirement_id: int):
-    path, enrolment, _ = _own_requirement(slug, requirement_id)
+    programme, enrolment, _ = _own_requirement(slug, requirement_id)
     try:
         orchestration.mark_content_complete(enrolment, requirement_id)
     except DomainError as error:
@@ -97,14 +101,14 @@ def complete_content(slug: str, requirement_id: int):
     else:
         db.session.commit()
         flash("Marked as complete.", "success")
-    return htmx.see_other(url_for("programs.detail", slug=path.slug))
+    return htmx.see_other(url_for("programmes.detail", slug=programme.slug))
 
 
 @bp.get("/<slug>/badge")
 def badge(slug: str):
-    path = _programme_or_404(slug)
-    if not path.badge_image_key or not get_storage().exists(path.badge_image_key):
+    programme = _programme_or_404(slug)
+    if not programme.badge_image_key or not get_storage().exists(programme.badge_image_key):
         abort(404)
-    response = send_file(get_storage().path(path.badge_image_key), max_age=300)
+    response = send_file(get_storage().path(programme.badge_image_key), max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
