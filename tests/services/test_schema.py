@@ -20,7 +20,8 @@ from webapp.models import (
 )
 from webapp.services import certification_path_management as paths
 
-SYSTEM_TABLES = {"tenants", "job_records", "alembic_version"}
+# Installation-wide tables: tenants themselves, the job outbox, operators (who belong to no tenant).
+SYSTEM_TABLES = {"tenants", "job_records", "alembic_version", "platform_operators"}
 LINK_TABLES = {"path_skills", "path_prerequisites"}
 
 

@@ -5,6 +5,7 @@ from webapp.models.base import Base
 from webapp.models.certificates import (
     Certificate,
     CertificateCounter,
+    CertificateExtension,
     CertificateStatus,
     PdfStatus,
 )
@@ -48,7 +49,15 @@ from webapp.models.quizzes import (
     RegradeBatch,
     RegradeStatus,
 )
-from webapp.models.tenancy import HolderNameDisplay, OrgUnit, Role, Tenant, User
+from webapp.models.tenancy import (
+    HolderNameDisplay,
+    OrgUnit,
+    PlatformOperator,
+    Role,
+    Tenant,
+    TenantStatus,
+    User,
+)
 
 __all__ = [
     "OPEN_ENROLMENT_STATUSES",
@@ -57,6 +66,7 @@ __all__ = [
     "Base",
     "Certificate",
     "CertificateCounter",
+    "CertificateExtension",
     "CertificateStatus",
     "CertificationPath",
     "Decision",
@@ -82,6 +92,7 @@ __all__ = [
     "PathVersion",
     "PdfStatus",
     "PeerValidation",
+    "PlatformOperator",
     "Portfolio",
     "PortfolioItem",
     "PortfolioItemKind",
@@ -98,6 +109,7 @@ __all__ = [
     "SubmissionStatus",
     "TaskStatus",
     "Tenant",
+    "TenantStatus",
     "User",
     "path_prerequisites",
     "path_skills",

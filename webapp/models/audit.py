@@ -19,10 +19,15 @@ class AuditEvent(TenantScoped, Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The person the event is about (a learner's enrolment, certificate, role...), if any.
+    subject_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(60))
     object_id: Mapped[int | None] = mapped_column()
     summary: Mapped[str] = mapped_column(sa.String(300), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default_dict)
 
-    actor: Mapped[User | None] = relationship()  # noqa: F821
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])  # noqa: F821
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])  # noqa: F821

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.errors import InvalidTransition
-from webapp.models.base import Base, TenantScoped
+from webapp.models.base import Base, TenantScoped, Timestamped
 from webapp.models.types import JSONType, UTCDateTime, enum_column_type, json_default_dict
 
 
@@ -133,3 +133,24 @@ class Certificate(TenantScoped, Base):
         ready and -> failed are conditional UPDATEs in services/certificates/pdf.py."""
         self.pdf_status = PdfStatus.PENDING
         self.pdf_error = None
+
+
+class CertificateExtension(TenantScoped, Timestamped, Base):
+    """A grace period: an admin lets an expiring or just-expired certificate count as valid
+    until `extended_until`, with a reason. The certificate row itself is never edited; the
+    latest extension wins, and the expiry job honours it."""
+
+    __tablename__ = "certificate_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    extended_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    certificate: Mapped[Certificate] = relationship()
+    created_by: Mapped[User | None] = relationship()  # noqa: F821

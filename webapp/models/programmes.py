@@ -235,6 +235,7 @@ class Enrolment(TenantScoped, Base):
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     renewal_of_enrolment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("program_enrolments.id", ondelete="SET NULL"), index=True
     )
@@ -309,12 +310,18 @@ class RequirementProgress(TenantScoped, Base):
     satisfied_by_submission_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("evidence_submissions.id", ondelete="SET NULL")
     )
+    # Met because an admin recorded it (e.g. an observation done on paper), with why.
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_reason: Mapped[str | None] = mapped_column(sa.Text)
     attempt_count: Mapped[int] = mapped_column(default=0)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="progress")
     requirement: Mapped[PathRequirement] = relationship()
+    recorded_by: Mapped[User | None] = relationship()  # noqa: F821
 
     @property
     def is_met(self) -> bool:

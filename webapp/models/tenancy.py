@@ -19,6 +19,11 @@ class HolderNameDisplay(enum.StrEnum):
     INITIALS = "initials"
 
 
+class TenantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # its users cannot log in; its certificates still verify
+
+
 class Tenant(Timestamped, Base):
     """An organisation; every domain row belongs to exactly one."""
 
@@ -32,6 +37,22 @@ class Tenant(Timestamped, Base):
     )
     # The tenant's own certificate number prefix; CERT_NUMBER_PREFIX when unset.
     certificate_prefix: Mapped[str | None] = mapped_column(sa.String(16))
+    status: Mapped[TenantStatus] = mapped_column(
+        enum_column_type(TenantStatus), default=TenantStatus.ACTIVE
+    )
+    # Storage key of the logo shown in the header and on certificate PDFs.
+    logo_key: Mapped[str | None] = mapped_column(sa.String(255))
+    signatory_name: Mapped[str | None] = mapped_column(sa.String(120))
+    signatory_title: Mapped[str | None] = mapped_column(sa.String(120))
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
+    # Default renewal window of new programmes; the installation's when unset.
+    renewal_window_days: Mapped[int | None] = mapped_column()
+    # The longest grace period an admin may grant past a certificate's expiry.
+    grace_period_max_days: Mapped[int] = mapped_column(default=30)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is TenantStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
@@ -63,6 +84,9 @@ class Role(enum.StrEnum):
         return {"learner": 0, "mentor": 1, "admin": 2}[self.value]
 
 
+UNUSABLE_PASSWORD = "!"  # noqa: S105  (a stored hash with this prefix matches no password)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -71,6 +95,7 @@ class User(TenantScoped, Timestamped, Base):
     """A person who logs in; everyone is a learner, some are mentors or admins."""
 
     __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int | None] = mapped_column(
@@ -84,9 +109,17 @@ class User(TenantScoped, Timestamped, Base):
     # Part of the login session id: rotating it ends every session of the user server-side.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person's id in another system (HR, LMS), unique per tenant.
+    external_id: Mapped[str | None] = mapped_column(sa.String(120))
+    # A mentor reviews this unit's subtree; unset: their own org unit's (none: the tenant).
+    mentor_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="SET NULL"), index=True
+    )
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     tenant: Mapped[Tenant] = relationship()
-    org_unit: Mapped[OrgUnit | None] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
+    mentor_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[mentor_unit_id])
 
     # Flask-Login protocol
     @property
@@ -107,14 +140,24 @@ class User(TenantScoped, Timestamped, Base):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
+    def clear_password(self) -> None:
+        """No password works until the person sets one through an invitation link."""
+        self.password_hash = UNUSABLE_PASSWORD + secrets.token_hex(16)
+
+    @property
+    def has_password(self) -> bool:
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD)
+
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 
     def has_role(self, role: Role) -> bool:
         return self.role.rank >= role.rank
+
+    is_operator = False
 
     @property
     def is_admin(self) -> bool:
@@ -131,3 +174,44 @@ class User(TenantScoped, Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class PlatformOperator(Timestamped, Base):
+    """One of the people who run the installation: belongs to no tenant, creates and
+    suspends tenants, and sees only per-tenant counts."""
+
+    __tablename__ = "platform_operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Flask-Login protocol: the "op:" prefix keeps operator ids apart from users' ids.
+    is_authenticated = True
+    is_anonymous = False
+    is_operator = True
+    is_admin = False
+    is_mentor = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"op:{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<PlatformOperator {self.email}>"

@@ -15,12 +15,16 @@ def record(
     object_type: str,
     object_id: int | None,
     summary: str = "",
+    *,
+    subject: User | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Append one audit event. Flushes nothing itself; never commits."""
+    """Append one audit event; `subject` is the person it is about (shown on their page).
+    Flushes nothing itself; never commits."""
     event = AuditEvent(
         tenant_id=tenant_id,
         actor_id=actor.id if actor is not None else None,
+        subject_user_id=subject.id if subject is not None else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
