@@ -83,6 +83,10 @@ class Config:
         )
         self.VERIFY_RATE_LIMIT_PER_MINUTE = _int("VERIFY_RATE_LIMIT_PER_MINUTE", 30)
         self.PAGE_SIZE = _int("PAGE_SIZE", 20)
+        # People: invitation and password-reset links, passwords, forgot-password throttling
+        self.ACCOUNT_LINK_HOURS = _int("ACCOUNT_LINK_HOURS", 72)
+        self.PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+        self.PASSWORD_RESET_RATE_LIMIT = env.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
         # Whole-request ceiling: the largest submission plus room for form fields.
         self.MAX_CONTENT_LENGTH = (self.UPLOAD_MAX_SUBMISSION_MB + 1) * 1024 * 1024
 
