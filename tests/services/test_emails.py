@@ -32,6 +32,9 @@ KINDS = [
     "review.rejected",
     "review.requested",
 ]
+# E-mails that are not notifications: set-a-password links (services/account_links.py), whose
+# wording lives in the template itself.
+ACCOUNT_KINDS = ["invitation", "password_reset"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 LINK = "https://x.test/l?a=1&b=<2>"
 ESCAPED_LINK = "https://x.test/l?a=1&amp;b=&lt;2&gt;"
@@ -47,9 +50,18 @@ def test_each_notification_kind_renders_its_template(app, kind):
 
 
 def test_every_email_template_is_a_known_kind():
-    assert sorted(p.name.removesuffix(".txt") for p in TEMPLATES.glob("*.txt")) == KINDS
+    known = sorted(KINDS + ACCOUNT_KINDS)
+    assert sorted(p.name.removesuffix(".txt") for p in TEMPLATES.glob("*.txt")) == known
     html = TEMPLATES.glob("[!_]*.html")  # _layout.html is the shared layout
-    assert sorted(p.name.removesuffix(".html") for p in html) == KINDS
+    assert sorted(p.name.removesuffix(".html") for p in html) == known
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_each_account_email_carries_its_link_in_both_parts(app, kind):
+    context = {"title": "Hi", "name": "Ana <b>", "tenant": "Acme", "link": LINK, "hours": 72}
+    text, html = render_email_parts(kind, **context)
+    assert LINK in text and "72 hours" in text and "Ana <b>" in text
+    assert html.count(ESCAPED_LINK) == 2 and "Ana &lt;b&gt;" in html and "72 hours" in html
 
 
 @pytest.mark.parametrize("kind", KINDS)
