@@ -223,6 +223,7 @@ def org_unit_and_enrolment_urls(other_tenant, programme_id: int):
     unit = OrgUnitFactory(tenant=other_tenant)
     mentor = UserFactory(tenant=other_tenant, role=Role.MENTOR, mentor_unit_id=unit.id)
     base = f"/certs/admin/org-units/{unit.id}"
+    enrolments = f"/certs/admin/programs/{programme_id}/enrolments"
     return {
         "admin.org_unit": base,
         "admin.org_unit_rename": f"{base}/rename",
@@ -230,4 +231,6 @@ def org_unit_and_enrolment_urls(other_tenant, programme_id: int):
         "admin.org_unit_delete": f"{base}/delete",
         "admin.org_unit_mentor_add": f"{base}/mentors",
         "admin.org_unit_mentor_remove": f"{base}/mentors/{mentor.id}/remove",
+        "admin.programme_enrolments": enrolments,
+        "admin.programme_enrolments_export": f"{enrolments}.csv",
     }
