@@ -52,7 +52,7 @@ def _page(programme: CertificationPath, filters: roster.Filters):
     )
 
 
-def _enrol_form(**kwargs) -> EnrolPeopleForm:
+def _enrol_form(units: list | None = None, **kwargs) -> EnrolPeopleForm:
     form = EnrolPeopleForm(**kwargs)
     people = db.session.execute(
         tenant_select(User)
@@ -61,7 +61,8 @@ def _enrol_form(**kwargs) -> EnrolPeopleForm:
         .order_by(User.full_name, User.id)
     ).all()
     form.user_ids.choices = choices((i, f"{name} ({email})") for i, name, email in people)
-    form.org_unit_id.choices = choices([("", "No org unit"), *org_units.unit_choices(tenant_id())])
+    units = org_units.unit_choices(tenant_id()) if units is None else units
+    form.org_unit_id.choices = choices([("", "No org unit"), *units])
     return form
 
 
@@ -69,15 +70,16 @@ def _enrolments_page(programme, *, filters=None, enrol_form=None, report=None, s
     """The enrolments page: the filtered list and the enrol form (refused input kept), with
     the report of an enrolment just made."""
     filters = filters or roster.Filters()
+    units = org_units.unit_choices(tenant_id())
     return render_template(
         "admin/enrolments/programme_enrolments.html",
         programme=programme,
         filters=filters,
         page=_page(programme, filters),
         statuses=roster.STATUSES,
-        units=org_units.unit_choices(tenant_id()),
+        units=units,
         versions=roster.versions(programme),
-        enrol_form=enrol_form or _enrol_form(formdata=None),
+        enrol_form=enrol_form or _enrol_form(units, formdata=None),
         report=report,
     ), status
 
@@ -115,7 +117,8 @@ def _chosen_people(ids: list[int]) -> list[User]:
     people = db.session.scalars(tenant_select(User).where(User.id.in_(ids))).all()
     if len(people) != len(set(ids)):
         abort(404)
-    return sorted(people, key=lambda p: ids.index(p.id))
+    order = {user_id: n for n, user_id in reversed(list(enumerate(ids)))}
+    return sorted(people, key=lambda p: order[p.id])
 
 
 def _addresses(form: EnrolPeopleForm) -> list[str]:

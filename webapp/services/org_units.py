@@ -291,8 +291,8 @@ def _place(unit: OrgUnit, name: str, parent: OrgUnit | None) -> None:
         raise _name_taken(name, parent) from None
 
 
-def _check_parent(tenant_id: int, parent: OrgUnit | None) -> None:
-    if parent is not None and parent.tenant_id != tenant_id:
+def _of_tenant(tenant_id: int, unit: OrgUnit | None) -> None:
+    if unit is not None and unit.tenant_id != tenant_id:
         raise NotAllowed("This org unit belongs to another organisation.")
 
 
@@ -302,7 +302,7 @@ def create_unit(
     """A new unit at the top of the tree or inside `parent`. Flushes; audited.
     Raises ValidationFailed (name empty, too long, with "/", taken among its siblings),
     NotAllowed (a parent of another tenant)."""
-    _check_parent(tenant_id, parent)
+    _of_tenant(tenant_id, parent)
     name = clean_name(name)
     _lock_tree(tenant_id)
     unit = OrgUnit(tenant_id=tenant_id)
@@ -349,7 +349,7 @@ def move_unit(unit: OrgUnit, actor: User | None, parent: OrgUnit | None) -> bool
     Raises ValidationFailed (`parent_id`: the unit itself or a unit inside it, which would
     make a cycle; `name`: a unit of that name is already there), NotAllowed (another
     tenant's parent)."""
-    _check_parent(unit.tenant_id, parent)
+    _of_tenant(unit.tenant_id, parent)
     new_parent_id = parent.id if parent is not None else None
     if new_parent_id == unit.parent_id:
         return False
@@ -445,7 +445,7 @@ def set_mentor_unit(mentor: User, unit: OrgUnit | None, actor: User | None) -> b
     mentor as subject. Raises ValidationFailed (`mentor_id`: not a mentor or admin),
     NotAllowed (another tenant's unit)."""
     if unit is not None:
-        _check_parent(mentor.tenant_id, unit)
+        _of_tenant(mentor.tenant_id, unit)
         if not mentor.has_role(Role.MENTOR):
             message = f"{mentor.full_name} is not a mentor: only mentors and admins review work."
             raise ValidationFailed(message, {"mentor_id": [message]})
