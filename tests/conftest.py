@@ -128,9 +128,12 @@ class IsolatedClient(FlaskClient):
     """Each request runs in its own app context (fresh `g` and session), as in production,
     even though the test body holds an app context open: the request runs in an empty
     `contextvars.Context`, where no app context is active, so Flask pushes a new one.
-    Afterwards the test's session is expired so it sees what the request committed."""
+    Afterwards the test's session is expired so it sees what the request committed. The body
+    is read inside that context too (`buffered`), as a server reads a streamed response
+    (`stream_with_context`) in the context of its request."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         if not has_app_context():  # a redirect followed from inside the empty context
             return super().open(*args, **kwargs)
         response = contextvars.Context().run(super().open, *args, **kwargs)

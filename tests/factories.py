@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
@@ -290,3 +291,34 @@ def enrolled_learner(tenant: Tenant, *, questions: list[dict] | None = None, **q
         if r["kind"] == "quiz"
     )
     return learner, enrolment, requirement_id
+
+
+# --- Org units and programme enrolments (issue 12) ------------------------------------------
+
+
+def unit_at(tenant: Tenant, path: str) -> OrgUnit:
+    """The org unit at `path` ("Operations/North"), creating the missing units on the way."""
+
+    parent = None
+    for name in path.split("/"):
+        unit = db.session.scalar(
+            sa.select(OrgUnit).where(
+                OrgUnit.tenant_id == tenant.id,
+                OrgUnit.name == name,
+                OrgUnit.parent_id.is_(None) if parent is None else OrgUnit.parent_id == parent.id,
+            )
+        )
+        parent = unit or OrgUnitFactory(
+            tenant=tenant, name=name, parent_id=parent.id if parent else None
+        )
+    return parent
+
+
+def enrolment_with(programme: CertificationPath, user: User, *, met: int = 0) -> Enrolment:
+    """`user` enrolled in `programme` with its first `met` requirements marked complete
+    through the ledger (content requirements: see `published_path`)."""
+
+    enrolment, _ = paths.enrol(user, programme)
+    for requirement in enrolment.program_snapshot["requirements"][:met]:
+        orchestration.mark_content_complete(enrolment, requirement["requirement_id"])
+    return enrolment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 
 from webapp import clock
@@ -52,6 +52,12 @@ def format_minutes(minutes: int) -> str:
     return pluralize(minutes, "minute")
 
 
+def has_endpoint(name: str) -> bool:
+    """`has_endpoint('admin.person')`: whether the app serves that endpoint, so that a link
+    to a page another part of the app adds renders only where the page exists."""
+    return name in current_app.view_functions
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -62,6 +68,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["moment"] = evaluation.format_moment
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["question_type"] = question_types.get
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

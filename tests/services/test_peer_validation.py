@@ -291,6 +291,40 @@ def test_org_unit_scope_is_the_mentors_subtree(tenant):
     }
 
 
+def test_an_assigned_mentor_unit_replaces_the_mentors_own_unit(tenant):
+    north = OrgUnitFactory(tenant=tenant, name="North")
+    north_yard = OrgUnitFactory(tenant=tenant, name="Yard", parent_id=north.id)
+    south = OrgUnitFactory(tenant=tenant, name="South")
+    learner = UserFactory(tenant=tenant, org_unit_id=north_yard.id)
+    enrolment, _ = paths.enrol(learner, evidence_path(tenant))
+    submission = submit(enrolment, learner)
+    # Belongs to South, assigned to review North: reviews the yard's learner.
+    reviewing_north = UserFactory(
+        tenant=tenant, role=Role.MENTOR, org_unit_id=south.id, mentor_unit_id=north.id
+    )
+    # Belongs to no unit (the whole tenant before), assigned to South: South only.
+    assigned_south = UserFactory(tenant=tenant, role=Role.MENTOR, mentor_unit_id=south.id)
+    # Belongs to North, assigned to South: North's learners are out of scope.
+    north_to_south = UserFactory(
+        tenant=tenant, role=Role.MENTOR, org_unit_id=north.id, mentor_unit_id=south.id
+    )
+    assert reviews.queue_count(reviewing_north) == 1
+    assert reviews.reviewable_submission(reviewing_north, submission.id) == submission
+    assert reviews.in_scope(reviewing_north, learner)
+    for mentor in (assigned_south, north_to_south):
+        assert reviews.queue_count(mentor) == 0
+        assert reviews.reviewable_submission(mentor, submission.id) is None
+        assert not reviews.in_scope(mentor, learner)
+    with pytest.raises(NotFound):
+        reviews.decide(submission, north_to_south, "approved", "")
+    assert [m.id for m in reviews.reviewers_of(learner)] == [reviewing_north.id]
+    assert reviews.reviewers_of_unit(north_yard) == [reviewing_north]
+    assert {m.id for m in reviews.reviewers_of_unit(south)} == {
+        assigned_south.id,
+        north_to_south.id,
+    }
+
+
 def test_deciding_twice_leaves_one_decision(enrolment, learner, mentor):
     submission = submit(enrolment, learner)
     reviews.decide(submission, mentor, "approved", "")

@@ -1,4 +1,5 @@
-"""The programme editor: forms, in-place requirement editing with htmx, publishing, enrolment."""
+"""The programme editor: forms, in-place requirement editing with htmx, publishing, archiving
+and deleting (enrolments: test_admin_enrolments)."""
 
 import io
 from pathlib import Path
@@ -20,7 +21,6 @@ from webapp.admin import programmes
 from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
-    Enrolment,
     PathRequirement,
     PathStatus,
     ProgressStatus,
@@ -120,7 +120,6 @@ def test_prerequisite_cycle_is_refused_in_the_form(admin_client, admin):
 def test_foreign_ids_in_form_bodies_answer_404(admin_client, admin):
     foreign_programme = PathFactory()
     foreign_quiz = QuizFactory()
-    foreign_user = UserFactory()
     mine = published_path(admin.tenant, slug="mine")
     assert (
         admin_client.post(
@@ -137,13 +136,8 @@ def test_foreign_ids_in_form_bodies_answer_404(admin_client, admin):
     )
     assert (
         admin_client.post(
-            f"/certs/admin/programs/{mine.id}/enrol", data={"user_id": str(foreign_user.id)}
-        ).status_code
-        == 404
-    )
-    assert (
-        admin_client.post(
-            f"/certs/admin/programs/{mine.id}/enrol", data={"org_unit_id": str(OrgUnitFactory().id)}
+            f"/certs/admin/programs/{mine.id}/edit",
+            data=form(slug="mine", org_unit_id=str(OrgUnitFactory().id)),
         ).status_code
         == 404
     )
@@ -320,28 +314,6 @@ def test_archive_and_delete(admin_client, admin):
     db.session.expire_all()
     assert db.session.get(CertificationPath, draft_id) is None
     assert db.session.get(CertificationPath, published.id).status is PathStatus.ARCHIVED
-
-
-def test_admin_enrols_a_person_and_an_org_unit(admin_client, admin):
-    programme = published_path(admin.tenant, slug="live")
-    unit = OrgUnitFactory(tenant_id=admin.tenant_id)
-    sub = OrgUnitFactory(tenant_id=admin.tenant_id, parent_id=unit.id)
-    people = [UserFactory(tenant_id=admin.tenant_id, org_unit_id=u.id) for u in (unit, sub, sub)]
-    single = admin_client.post(
-        f"/certs/admin/programs/{programme.id}/enrol", data={"user_id": str(people[0].id)}
-    )
-    assert "1 enrolled now" in single.get_data(as_text=True)
-    bulk = admin_client.post(
-        f"/certs/admin/programs/{programme.id}/enrol", data={"org_unit_id": str(unit.id)}
-    )
-    html = bulk.get_data(as_text=True)
-    assert "2 enrolled now, 1 already enrolled" in html
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count(Enrolment.id)).where(Enrolment.path_id == programme.id)
-        )
-        == 3
-    )
 
 
 def test_list_search_filter_and_pagination(admin_client, admin, app):

@@ -41,6 +41,7 @@ def foreign_urls(other_tenant):
     return {
         **peer_review_urls(other_tenant, programme.slug, requirement.id),
         **quiz_urls(other_tenant),
+        **org_unit_and_enrolment_urls(other_tenant, programme.id),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
         "admin.certificate_revoke": f"{cert}/revoke",
@@ -208,4 +209,28 @@ def peer_review_urls(other_tenant, slug: str, requirement_id: int):
         "peer_review.download": f"/certs/evidence/files/{submission.files[0].id}",
         "center.notification_read": f"/certs/notifications/{note.id}/read",
         "admin.outbox_email": f"/certs/admin/outbox/{email.id}",
+    }
+
+
+# --- Org units and programme enrolments (issue 12) ------------------------------------------
+
+
+def org_unit_and_enrolment_urls(other_tenant, programme_id: int):
+    """An org unit of `other_tenant` with a mentor assigned to it, and the URLs of the org
+    unit routes and of the enrolment list and export of its programme `programme_id`."""
+    from tests.factories import OrgUnitFactory
+
+    unit = OrgUnitFactory(tenant=other_tenant)
+    mentor = UserFactory(tenant=other_tenant, role=Role.MENTOR, mentor_unit_id=unit.id)
+    base = f"/certs/admin/org-units/{unit.id}"
+    enrolments = f"/certs/admin/programs/{programme_id}/enrolments"
+    return {
+        "admin.org_unit": base,
+        "admin.org_unit_rename": f"{base}/rename",
+        "admin.org_unit_move": f"{base}/move",
+        "admin.org_unit_delete": f"{base}/delete",
+        "admin.org_unit_mentor_add": f"{base}/mentors",
+        "admin.org_unit_mentor_remove": f"{base}/mentors/{mentor.id}/remove",
+        "admin.programme_enrolments": enrolments,
+        "admin.programme_enrolments_export": f"{enrolments}.csv",
     }

@@ -144,10 +144,3 @@ class RequirementForm(FlaskForm):
             "body": self.body.data or "",
             "video_url": self.video_url.data or "",
         }
-
-
-class EnrolForm(FlaskForm):
-    user_id = SelectField("Person", coerce=optional_int, choices=[], validate_choice=False)
-    org_unit_id = SelectField(
-        "Or a whole org unit", coerce=optional_int, choices=[], validate_choice=False
-    )

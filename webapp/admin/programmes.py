@@ -1,4 +1,5 @@
-"""Admin pages: the programme list, the programme editor and its requirements, enrolment."""
+"""Admin pages: the programme list, the programme editor and its requirements (a programme's
+enrolments are `admin/enrolments.py`'s)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from webapp.access import tenant_get_or_404, tenant_id, tenant_select
 from webapp.admin.blueprint import bp
 from webapp.admin.programme_forms import (
     REQUIREMENT_KINDS,
-    EnrolForm,
     ProgrammeForm,
     RequirementForm,
 )
@@ -25,9 +25,9 @@ from webapp.models import (
     PathStatus,
     PathVersion,
     Quiz,
-    User,
 )
 from webapp.services import certification_path_management as paths
+from webapp.services import org_units
 
 STATUSES = [s.value for s in PathStatus]
 SETTINGS_TARGET = "requirement-settings"  # the add form's kind settings, swapped by htmx
@@ -68,10 +68,9 @@ def _programme_form(programme: CertificationPath | None = None) -> ProgrammeForm
         .order_by(CertificationPath.name)
     ).all()
     form.prerequisite_ids.choices = choices(others)
-    units = db.session.execute(
-        sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id())
-    ).all()
-    form.org_unit_id.choices = choices([("", "Whole organisation"), *units])
+    form.org_unit_id.choices = choices(
+        [("", "Whole organisation"), *org_units.unit_choices(tenant_id())]
+    )
     if request.method == "GET" and programme:
         form.prerequisite_ids.data = [p.id for p in programme.prerequisites]
         form.skill_names.data = ", ".join(s.name for s in programme.skills)
@@ -84,7 +83,7 @@ def _referenced_rows_or_404(form) -> None:
         getattr(form, "prerequisite_ids", None) and form.prerequisite_ids.data or []
     ):
         tenant_get_or_404(CertificationPath, programme_id)
-    for name, model in (("org_unit_id", OrgUnit), ("quiz_id", Quiz), ("user_id", User)):
+    for name, model in (("org_unit_id", OrgUnit), ("quiz_id", Quiz)):
         field = getattr(form, name, None)
         if field is not None and field.data:
             tenant_get_or_404(model, field.data)
@@ -180,7 +179,6 @@ def _programme_page(
         "versions": versions,
         "requirement_form": requirement_form or _requirement_form(formdata=None),
         "editing": editing,
-        "enrol_form": _enrol_form(),
         "has_enrolments": paths.has_enrolments(programme),
         "fragment": fragment,
         "saved": saved,
@@ -360,47 +358,3 @@ def programme_delete(programme_id: int):
     db.session.commit()
     flash(f"Programme “{name}” deleted.", "success")
     return htmx.see_other(url_for("admin.programmes"))
-
-
-def _enrol_form() -> EnrolForm:
-    form = EnrolForm()
-    users = db.session.execute(
-        sa.select(User.id, User.full_name, User.email)
-        .where(User.tenant_id == tenant_id(), User.active.is_(True))
-        .order_by(User.full_name)
-    ).all()
-    form.user_id.choices = choices(
-        [("", "Choose a person")] + [(i, f"{n} ({e})") for i, n, e in users]
-    )
-    units = db.session.execute(
-        sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == tenant_id())
-    ).all()
-    form.org_unit_id.choices = choices([("", "No org unit"), *units])
-    return form
-
-
-@bp.post("/programs/<int:programme_id>/enrol")
-def programme_enrol(programme_id: int):
-    programme = tenant_get_or_404(CertificationPath, programme_id)
-    form = _enrol_form()
-    _referenced_rows_or_404(form)
-    if not form.validate_on_submit() or not (form.user_id.data or form.org_unit_id.data):
-        flash("Choose a person or an org unit to enrol.", "error")
-        return htmx.see_other(url_for("admin.programme", programme_id=programme.id) + "#enrol")
-    users = []
-    if form.user_id.data:
-        users.append(tenant_get_or_404(User, form.user_id.data))
-    if form.org_unit_id.data:
-        units = paths.unit_subtree(
-            tenant_id(), tenant_get_or_404(OrgUnit, form.org_unit_id.data).id
-        )
-        users.extend(
-            db.session.scalars(
-                tenant_select(User).where(User.org_unit_id.in_(units)).order_by(User.full_name)
-            )
-        )
-    summary = paths.enrol_many(programme, users, current_user)
-    db.session.commit()
-    return render_template(
-        "admin/programmes/programme_enrol.html", programme=programme, summary=summary
-    )

@@ -6,7 +6,9 @@ from __future__ import annotations
 from webapp.admin import (  # noqa: F401  (each module attaches its routes to bp)
     attempts,
     certificates,
+    enrolments,
     home,
+    org_units,
     outbox,
     programmes,
     quizzes,

@@ -2,9 +2,10 @@
 publishing, the pinned snapshot each enrolment takes, and who may see and enrol in them.
 
 Modules, each importing only those before it: `versions` (definitions, fingerprint,
-publishing, snapshots), `eligibility` (org unit scope, active certificates and the renewal
-window, reasons a learner may not enrol), `enrolment` (enrol, ledger, self and bulk
-enrolment), `authoring` (programme and requirement fields, create, update, archive, delete).
+publishing, snapshots), `eligibility` (org unit scope on the tree of `services.org_units`,
+active certificates and the renewal window, missing prerequisites, reasons a learner may not
+enrol), `enrolment` (enrol, ledger, self and bulk enrolment), `authoring` (programme and
+requirement fields, create, update, archive, delete).
 Functions flush but never commit; they raise DomainError subclasses with safe messages.
 """
 
@@ -39,10 +40,9 @@ from webapp.services.certification_path_management.eligibility import (
     certified_blocker,
     certified_path_ids,
     enrolment_blockers,
+    missing_prerequisites,
     renewable_certificate,
     renewal_opens_at,
-    unit_scope,
-    unit_subtree,
     visible_to,
 )
 from webapp.services.certification_path_management.enrolment import (
@@ -64,6 +64,10 @@ from webapp.services.certification_path_management.versions import (
     snapshot_of,
     validate_for_publishing,
 )
+
+# The org unit tree is services.org_units'; its scope helpers stay reachable here for the
+# callers of `paths.unit_scope` / `paths.unit_subtree`.
+from webapp.services.org_units import unit_scope, unit_subtree
 
 __all__ = [
     "PROGRAMME_FIELDS",
@@ -87,6 +91,7 @@ __all__ = [
     "initialise_ledger",
     "latest_quiz_versions",
     "latest_version",
+    "missing_prerequisites",
     "move_requirement",
     "name_taken",
     "open_enrolment",

@@ -1,5 +1,6 @@
-"""Who may see and enrol: org unit scope, active certificates and the renewal-window rule,
-prerequisites, and why a learner may not enrol themselves.
+"""Who may see and enrol: org unit scope (on the tree of `services.org_units`), active
+certificates and the renewal-window rule, prerequisites, and why a learner may not enrol
+themselves.
 
 Reads only.
 """
@@ -16,42 +17,10 @@ from webapp.models import (
     Certificate,
     CertificateStatus,
     CertificationPath,
-    OrgUnit,
     PathStatus,
     User,
 )
-
-
-def unit_scope(user: User) -> set[int]:
-    """The org units whose programmes the user sees: their unit and its ancestors."""
-    if user.org_unit_id is None:
-        return set()
-    parents = dict(
-        db.session.execute(
-            sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == user.tenant_id)
-        ).all()
-    )
-    scope, current = set(), user.org_unit_id
-    while current is not None and current not in scope:
-        scope.add(current)
-        current = parents.get(current)
-    return scope
-
-
-def unit_subtree(tenant_id: int, unit_id: int) -> set[int]:
-    """An org unit and every unit below it."""
-    children: dict[int | None, list[int]] = {}
-    for unit, parent in db.session.execute(
-        sa.select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.tenant_id == tenant_id)
-    ):
-        children.setdefault(parent, []).append(unit)
-    subtree, stack = set(), [unit_id]
-    while stack:
-        unit = stack.pop()
-        if unit not in subtree:
-            subtree.add(unit)
-            stack.extend(children.get(unit, []))
-    return subtree
+from webapp.services.org_units import unit_scope
 
 
 def visible_to(user: User):
@@ -122,6 +91,14 @@ def certified_blocker(certificate: Certificate, programme: CertificationPath) ->
     )
 
 
+def missing_prerequisites(
+    user: User, programme: CertificationPath, certified: set[int] | None = None
+) -> list[CertificationPath]:
+    """The prerequisite programmes of which `user` holds no active certificate."""
+    certified = certified_path_ids(user) if certified is None else certified
+    return [p for p in programme.prerequisites if p.id not in certified]
+
+
 def enrolment_blockers(
     user: User, programme: CertificationPath, certified: set[int] | None = None
 ) -> list[str]:
@@ -137,7 +114,7 @@ def enrolment_blockers(
         blocker = certified_blocker(certificate, programme) if certificate is not None else None
         if blocker is not None:
             blockers.append(f"You already hold {blocker}")
-    missing = [p.name for p in programme.prerequisites if p.id not in certified]
+    missing = [p.name for p in missing_prerequisites(user, programme, certified)]
     if missing:
         blockers.append(f"It requires an active certificate of: {', '.join(missing)}.")
     return blockers

@@ -3,8 +3,9 @@ need a mentor's validation.
 
 The service owns evidence submissions with their files (checked by size and by content in
 `webapp.uploads`, submitted, withdrawn: `evidence`); mentor scope (`scope`): a mentor
-decides within their tenant and, when they belong to an org unit, on the learners of that
-unit's subtree, and out-of-scope subjects answer NotFound, exactly like missing ones; the
+decides within their tenant on the learners of their scope unit's subtree (the unit they
+were assigned to review, else their own org unit; with neither, the whole tenant), and
+out-of-scope subjects answer NotFound, exactly like missing ones; the
 review queue (`queue`); one final decision per subject, reached by one rejection or N
 distinct approvals, with the notifications to reviewers and learners (`decisions`): the
 unique constraints on (subject, mentor), a row lock on the subject and a conditional status
@@ -27,6 +28,7 @@ from webapp.services.peer_validation.scope import (
     reviewable_evaluation,
     reviewable_submission,
     reviewers_of,
+    reviewers_of_unit,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "reviewable_evaluation",
     "reviewable_submission",
     "reviewers_of",
+    "reviewers_of_unit",
     "submit_evidence",
     "withdraw",
 ]

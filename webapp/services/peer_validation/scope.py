@@ -1,5 +1,9 @@
-"""Mentor scope: whose work a mentor reviews (their tenant, and their org unit's subtree when
-they belong to one), who reviews a learner, and loading only what a user may see."""
+"""Mentor scope: whose work a mentor reviews, who reviews a learner, and loading only what a
+user may see.
+
+A mentor reviews the learners of their tenant in the subtree of their scope unit: the unit
+they were assigned to review (`User.mentor_unit_id`), else their own org unit; with neither,
+the whole tenant."""
 
 from __future__ import annotations
 
@@ -11,18 +15,29 @@ from webapp.models import (
     EvaluationStatus,
     EvidenceFile,
     EvidenceSubmission,
+    OrgUnit,
     PeerValidation,
     Role,
     User,
 )
-from webapp.services import certification_path_management as paths
+from webapp.services import org_units
+
+# SQL: a users row's scope unit, as `scope_unit` reads it from a mentor.
+SCOPE_UNIT = sa.func.coalesce(User.mentor_unit_id, User.org_unit_id)
+
+
+def scope_unit(mentor: User) -> int | None:
+    """The unit whose subtree the mentor reviews: the one assigned to them, else their own
+    (None: the whole tenant)."""
+    return mentor.mentor_unit_id if mentor.mentor_unit_id is not None else mentor.org_unit_id
 
 
 def scope_units(mentor: User) -> set[int] | None:
     """The org units whose learners the mentor reviews (None: the whole tenant)."""
-    if mentor.org_unit_id is None:
+    unit = scope_unit(mentor)
+    if unit is None:
         return None
-    return paths.unit_subtree(mentor.tenant_id, mentor.org_unit_id)
+    return org_units.unit_subtree(mentor.tenant_id, unit)
 
 
 def _learner_condition(mentor: User, learner_id_column, units: set[int] | None):
@@ -47,16 +62,27 @@ def in_scope(mentor: User, learner: User) -> bool:
 
 def reviewers_of(learner: User) -> list[User]:
     """Active mentors whose scope includes the learner (not the learner themselves)."""
-    ancestors = paths.unit_scope(learner)
+    return _mentors_covering(learner.tenant_id, org_units.unit_scope(learner), learner.id)
+
+
+def reviewers_of_unit(unit: OrgUnit) -> list[User]:
+    """Active mentors whose scope includes the learners of `unit`, by name."""
+    ancestors = set(org_units.ancestors(org_units.parents_of(unit.tenant_id), unit.id))
+    return sorted(_mentors_covering(unit.tenant_id, ancestors), key=lambda m: (m.full_name, m.id))
+
+
+def _mentors_covering(tenant_id: int, ancestors: set[int], except_id: int | None = None):
+    """Active mentors of the tenant whose scope unit is one of `ancestors` (a unit and those
+    above it) or who review the whole tenant."""
     return list(
         db.session.scalars(
             sa.select(User)
             .where(
-                User.tenant_id == learner.tenant_id,
+                User.tenant_id == tenant_id,
                 User.role == Role.MENTOR,
                 User.active.is_(True),
-                User.id != learner.id,
-                sa.or_(User.org_unit_id.is_(None), User.org_unit_id.in_(ancestors or {-1})),
+                User.id != (except_id or -1),
+                sa.or_(SCOPE_UNIT.is_(None), SCOPE_UNIT.in_(ancestors or {-1})),
             )
             .order_by(User.id)
         )
