@@ -33,3 +33,13 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields whose value differs, as `{field: {"before": old, "after": new}}`: what an
+    event's `changes` holds and the audit log shows as before and after. Pure."""
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
