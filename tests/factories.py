@@ -14,7 +14,9 @@ from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
     Enrolment,
+    EnrolmentStatus,
     Evaluation,
+    EvaluationScoreVersion,
     EvaluationStatus,
     Level,
     OrgUnit,
@@ -290,3 +292,88 @@ def enrolled_learner(tenant: Tenant, *, questions: list[dict] | None = None, **q
         if r["kind"] == "quiz"
     )
     return learner, enrolment, requirement_id
+
+
+# --- Audit log and reports (issue 12) -------------------------------------------------------
+
+
+def enrolment_row(
+    programme: CertificationPath,
+    user: User,
+    status: EnrolmentStatus,
+    *,
+    started_at,
+    certified_at=None,
+    completed_at=None,
+    org_unit: OrgUnit | None = None,
+) -> Enrolment:
+    """An enrolment written as it stands at one moment of its life (no ledger): for the
+    reports, whose figures come from statuses and dates."""
+    enrolment = Enrolment(
+        tenant_id=programme.tenant_id,
+        user_id=user.id,
+        path_id=programme.id,
+        org_unit_id=org_unit.id if org_unit else None,
+        status=status,
+        program_snapshot={"requirements": []},
+        path_version="1.0",
+        started_at=started_at,
+        completed_at=completed_at or certified_at,
+        certified_at=certified_at,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def graded_attempt(
+    version: QuizVersion,
+    user: User,
+    outcomes: dict[str, tuple[str, str, bool]],
+    *,
+    percent: str = "0",
+    status: EvaluationStatus = EvaluationStatus.GRADED,
+    earlier: dict[str, tuple[str, str, bool]] | None = None,
+) -> Evaluation:
+    """A graded attempt of `version` whose latest score version has `outcomes` (question id ->
+    earned, points as grading stores them ("3/2"), correct); `earlier` adds a first score
+    version before it (as a regrade leaves)."""
+
+    def stored(values: dict[str, tuple[str, str, bool]]) -> dict:
+        return {
+            qid: {"earned": e, "points": p, "correct": c, "answered": True}
+            for qid, (e, p, c) in values.items()
+        }
+
+    now = clock.now()
+    attempt = Evaluation(
+        tenant_id=version.tenant_id,
+        user_id=user.id,
+        quiz_id=version.quiz_id,
+        quiz_version_id=version.id,
+        status=status,
+        started_at=now,
+        submitted_at=now,
+        answers={},
+        percent=Decimal(percent),
+        passed=False,
+        latest_score_version=2 if earlier else 1,
+        meta={"order": list(outcomes), "outcomes": stored(outcomes)},
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    for number, values in enumerate([v for v in (earlier, outcomes) if v], start=1):
+        db.session.add(
+            EvaluationScoreVersion(
+                tenant_id=version.tenant_id,
+                evaluation_id=attempt.id,
+                version=number,
+                raw_score=Decimal(0),
+                max_score=Decimal(0),
+                percent=Decimal(percent),
+                passed=False,
+                outcomes=stored(values),
+            )
+        )
+    db.session.flush()
+    return attempt
