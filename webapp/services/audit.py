@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 
@@ -30,6 +31,7 @@ def record(
         object_id=object_id,
         summary=summary[:300],
         data=data,
+        created_at=clock.now(),  # when it happened, not when the session next flushes
     )
     db.session.add(event)
     return event
