@@ -4,7 +4,7 @@ run with TEST_DATABASE_URL too), and a constant number of statements per report.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,18 +12,18 @@ import sqlalchemy as sa
 from tests.factories import (
     OrgUnitFactory,
     PathFactory,
-    QuizFactory,
-    QuizVersionFactory,
     TenantFactory,
     UserFactory,
+    analysed_version,
+    completion_data,
     enrolment_row,
-    graded_attempt,
+    item_version,
     published_path,
+    report_day,
 )
 from webapp.extensions import db
 from webapp.models import (
     EnrolmentStatus,
-    EvaluationStatus,
     ProgressStatus,
     RequirementProgress,
 )
@@ -33,53 +33,12 @@ from webapp.services import reports
 S = EnrolmentStatus
 
 
-def day(month: int, d: int, year: int = 2026, hour: int = 0) -> datetime:
-    return datetime(year, month, d, hour, tzinfo=UTC)
+day = report_day
 
 
 @pytest.fixture
 def known(app):
-    """Two programmes, units Operations and Operations / North, enrolments in every status
-    with known dates; another tenant's enrolment that must never count."""
-    tenant = TenantFactory()
-    operations = OrgUnitFactory(tenant=tenant, name="Operations")
-    north = OrgUnitFactory(tenant=tenant, name="North", parent_id=operations.id)
-    alpha = PathFactory(tenant=tenant, name="Alpha")
-    beta = PathFactory(tenant=tenant, name="Beta")
-
-    def enrol(programme, status, unit=None, **dates):
-        return enrolment_row(programme, UserFactory(tenant=tenant), status, org_unit=unit, **dates)
-
-    # Alpha: certified after 10 and 20 days, expired (certified after 30 days), one in
-    # progress, one cancelled, one completed whose certificate is not issued yet.
-    a1 = enrol(alpha, S.CERTIFIED, north, started_at=day(1, 1), certified_at=day(1, 11))
-    a2 = enrol(alpha, S.CERTIFIED, north, started_at=day(1, 1), certified_at=day(1, 21))
-    enrol(alpha, S.EXPIRED, operations, started_at=day(1, 1, 2025), certified_at=day(1, 31, 2025))
-    enrol(alpha, S.IN_PROGRESS, north, started_at=day(5, 1))
-    enrol(alpha, S.CANCELLED, started_at=day(5, 1))
-    a6 = enrol(alpha, S.COMPLETED, started_at=day(5, 1), completed_at=day(5, 3))
-    # Beta: certified after 4 days and after 7 days 12 hours, one in progress.
-    enrol(beta, S.CERTIFIED, operations, started_at=day(3, 1), certified_at=day(3, 5))
-    enrol(beta, S.CERTIFIED, started_at=day(3, 1), certified_at=day(3, 8, hour=12))
-    enrol(beta, S.IN_PROGRESS, operations, started_at=day(4, 1))
-    other = TenantFactory()
-    enrolment_row(
-        PathFactory(tenant=other, name="Alpha"),
-        UserFactory(tenant=other),
-        S.CERTIFIED,
-        started_at=day(1, 1),
-        certified_at=day(1, 2),
-    )
-    return {
-        "tenant": tenant,
-        "alpha": alpha,
-        "beta": beta,
-        "operations": operations,
-        "north": north,
-        "a1": a1,
-        "a2": a2,
-        "a6": a6,
-    }
+    return completion_data()
 
 
 def figures(row):
@@ -243,50 +202,9 @@ def test_requirement_funnel_of_a_programme_without_enrolments(app, count_queries
 # --- Quiz item analysis ----------------------------------------------------------------------
 
 
-def item_version(tenant):
-    questions = [
-        {"id": qid, "type": "true_false", "prompt": f"Question {qid}", "points": points}
-        for qid, points in (("q1", 1), ("q2", 2), ("q3", 1), ("q4", 1), ("q5", 1))
-    ]
-    quiz = QuizFactory(tenant=tenant, questions=questions)
-    return QuizVersionFactory(quiz=quiz)
-
-
 @pytest.fixture
 def analysed(app):
-    """Four graded attempts A-D of a five-question version (q2 worth 2 points, partly right
-    in C); q4 right in every attempt, q5 in none. Left out: an attempt in progress, an attempt
-    of another version, and B's first score version (replaced by a regrade)."""
-    tenant = TenantFactory()
-    version = item_version(tenant)
-    attempts = {
-        # question: (earned, points, fully right) per attempt
-        "A": {"q1": ("1", "1", True), "q2": ("2", "2", True), "q3": ("1", "1", True)},
-        "B": {"q1": ("1", "1", True), "q2": ("1", "2", False), "q3": ("0", "1", False)},
-        "C": {"q1": ("0", "1", False), "q2": ("3/2", "2", False), "q3": ("1", "1", True)},
-        "D": {"q1": ("0", "1", False), "q2": ("0", "2", False), "q3": ("0", "1", False)},
-    }
-    percents = {"A": "83.3333", "B": "50", "C": "58.3333", "D": "16.6666"}
-    for name, outcomes in attempts.items():
-        graded_attempt(
-            version,
-            UserFactory(tenant=tenant),
-            {**outcomes, "q4": ("1", "1", True), "q5": ("0", "1", False)},
-            percent=percents[name],
-            earlier={"q1": ("0", "1", False), "q2": ("0", "2", False)} if name == "B" else None,
-        )
-    graded_attempt(
-        version,
-        UserFactory(tenant=tenant),
-        {"q1": ("1", "1", True)},
-        status=EvaluationStatus.IN_PROGRESS,
-    )
-    graded_attempt(
-        QuizVersionFactory(quiz=version.quiz, number=2),
-        UserFactory(tenant=tenant),
-        {"q1": ("0", "1", False)},
-    )
-    return version
+    return analysed_version()
 
 
 def test_item_analysis_figures(analysed):

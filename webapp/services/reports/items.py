@@ -65,6 +65,12 @@ class ItemStats:
     discrimination: float | None
 
     @property
+    def label(self) -> str:
+        """The position and the start of the prompt ("3. What do you do first…")."""
+        prompt = " ".join(self.prompt.split())
+        return f"{self.position}. {prompt if len(prompt) <= 60 else prompt[:59] + '…'}"
+
+    @property
     def flags(self) -> list[str]:
         """Why the question needs attention (empty when it does not)."""
         found = []
