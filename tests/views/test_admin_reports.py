@@ -137,11 +137,9 @@ def test_the_people_list_pages_keep_the_no_unit_filter(app, client, login, admin
         "/completion/people?programme_id={foreign_programme}",
         "/completion/people?org_unit_id={foreign_unit}",
         "/funnel?programme_id={foreign_programme}",
-        "/funnel.csv?programme_id={foreign_programme}",
-        "/funnel.csv",
+        "/funnel?programme_id=999999",
         "/items?version_id={foreign_version}",
-        "/items.csv?version_id={foreign_version}",
-        "/items.csv",
+        "/items?version_id=x1",
     ],
 )
 def test_foreign_and_missing_ids_answer_404(client, login, admin, analysed, url):
@@ -178,7 +176,7 @@ def test_the_funnel_page_with_a_ledger(client, login, known):
     first = programme.requirements[0].title
     assert f"<title>{first}, Met: 0.0%</title>" in svg
     assert "2 enrolments (cancelled ones left out)" in html
-    csv = client.get(f"{BASE}/funnel.csv?programme_id={programme.id}").get_data(as_text=True)
+    csv = client.get(f"{BASE}/programs/{programme.id}/funnel.csv").get_data(as_text=True)
     assert csv.splitlines()[1] == f"1,{first},content,yes,no,2,0,0,0,2,0.0"
 
 
@@ -193,7 +191,7 @@ def test_the_item_analysis_page(client, login, analysed):
     assert svg.count('fill="#fdecea"></rect>') == 2  # q4 and q5 need attention
     assert "<strong>very easy</strong>" in html and "<strong>very hard</strong>" in html
     assert "4 graded attempts, mean score 52.1%" in html
-    csv = client.get(f"{BASE}/items.csv?version_id={analysed.id}").get_data(as_text=True)
+    csv = client.get(f"{BASE}/quiz-versions/{analysed.id}/items.csv").get_data(as_text=True)
     assert csv.splitlines()[2] == "2,q2,Question q2,true_false,2,4,56.2,25.0,1.12,0.96,"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_login import current_user
 
 from webapp import clock
@@ -128,9 +128,9 @@ def funnel_report():
     )
 
 
-@bp.get("/reports/funnel.csv")
-def funnel_export():
-    programme = _row_or_none(CertificationPath, "programme_id") or abort(404)
+@bp.get("/reports/programs/<int:programme_id>/funnel.csv")
+def funnel_export(programme_id: int):
+    programme = tenant_get_or_404(CertificationPath, programme_id)
     return _csv(
         reports.funnel_csv(reports.requirement_funnel(programme)), f"funnel-{programme.slug}"
     )
@@ -152,9 +152,9 @@ def item_analysis():
     )
 
 
-@bp.get("/reports/items.csv")
-def item_analysis_export():
-    version = _row_or_none(QuizVersion, "version_id") or abort(404)
+@bp.get("/reports/quiz-versions/<int:version_id>/items.csv")
+def item_analysis_export(version_id: int):
+    version = tenant_get_or_404(QuizVersion, version_id)
     return _csv(reports.items_csv(reports.item_analysis(version)), f"items-{version.id}")
 
 
