@@ -94,8 +94,8 @@ class AuditFilterForm(Form):
     actor = SelectField("Who", choices=[], validate_choice=False)
     action = SelectField("Action", choices=[], validate_choice=False)
     object_type = SelectField("Subject type", choices=[], validate_choice=False)
-    since = StringField("From (YYYY-MM-DD)", render_kw={"type": "date"})
-    until = StringField("To (YYYY-MM-DD)", render_kw={"type": "date"})
+    since = StringField("From", render_kw={"type": "date"})
+    until = StringField("To", render_kw={"type": "date"})
 
     def __init__(self, formdata, offered: events.FilterChoices) -> None:
         super().__init__(formdata)
