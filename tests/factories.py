@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import factory
@@ -15,7 +16,9 @@ from webapp.extensions import db
 from webapp.models import (
     CertificationPath,
     Enrolment,
+    EnrolmentStatus,
     Evaluation,
+    EvaluationScoreVersion,
     EvaluationStatus,
     Level,
     OrgUnit,
@@ -322,3 +325,191 @@ def enrolment_with(programme: CertificationPath, user: User, *, met: int = 0) ->
     for requirement in enrolment.program_snapshot["requirements"][:met]:
         orchestration.mark_content_complete(enrolment, requirement["requirement_id"])
     return enrolment
+
+
+# --- Audit log and reports (issue 12) -------------------------------------------------------
+
+
+def enrolment_row(
+    programme: CertificationPath,
+    user: User,
+    status: EnrolmentStatus,
+    *,
+    started_at,
+    certified_at=None,
+    completed_at=None,
+    org_unit: OrgUnit | None = None,
+) -> Enrolment:
+    """An enrolment written as it stands at one moment of its life (no ledger): for the
+    reports, whose figures come from statuses and dates."""
+    enrolment = Enrolment(
+        tenant_id=programme.tenant_id,
+        user_id=user.id,
+        path_id=programme.id,
+        org_unit_id=org_unit.id if org_unit else None,
+        status=status,
+        program_snapshot={"requirements": []},
+        path_version="1.0",
+        started_at=started_at,
+        completed_at=completed_at or certified_at,
+        certified_at=certified_at,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def graded_attempt(
+    version: QuizVersion,
+    user: User,
+    outcomes: dict[str, tuple[str, str, bool]],
+    *,
+    percent: str = "0",
+    status: EvaluationStatus = EvaluationStatus.GRADED,
+    earlier: dict[str, tuple[str, str, bool]] | None = None,
+) -> Evaluation:
+    """A graded attempt of `version` whose latest score version has `outcomes` (question id ->
+    earned, points as grading stores them ("3/2"), correct); `earlier` adds a first score
+    version before it (as a regrade leaves)."""
+
+    def stored(values: dict[str, tuple[str, str, bool]]) -> dict:
+        return {
+            qid: {"earned": e, "points": p, "correct": c, "answered": True}
+            for qid, (e, p, c) in values.items()
+        }
+
+    now = clock.now()
+    attempt = Evaluation(
+        tenant_id=version.tenant_id,
+        user_id=user.id,
+        quiz_id=version.quiz_id,
+        quiz_version_id=version.id,
+        status=status,
+        started_at=now,
+        submitted_at=now,
+        answers={},
+        percent=Decimal(percent),
+        passed=False,
+        latest_score_version=2 if earlier else 1,
+        meta={"order": list(outcomes), "outcomes": stored(outcomes)},
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    for number, values in enumerate([v for v in (earlier, outcomes) if v], start=1):
+        db.session.add(
+            EvaluationScoreVersion(
+                tenant_id=version.tenant_id,
+                evaluation_id=attempt.id,
+                version=number,
+                raw_score=Decimal(0),
+                max_score=Decimal(0),
+                percent=Decimal(percent),
+                passed=False,
+                outcomes=stored(values),
+            )
+        )
+    db.session.flush()
+    return attempt
+
+
+def report_day(month: int, d: int, year: int = 2026, hour: int = 0) -> datetime:
+    return datetime(year, month, d, hour, tzinfo=UTC)
+
+
+def completion_data() -> dict:
+    """Known data for the completion report: programmes Alpha and Beta, org units Operations
+    and Operations / North, enrolments in every status with known dates, and another tenant's
+    enrolment that must never count. The expected figures are worked out in
+    tests/services/test_reports.py."""
+    tenant = TenantFactory()
+    operations = OrgUnitFactory(tenant=tenant, name="Operations")
+    north = OrgUnitFactory(tenant=tenant, name="North", parent_id=operations.id)
+    alpha = PathFactory(tenant=tenant, name="Alpha")
+    beta = PathFactory(tenant=tenant, name="Beta")
+    day, status = report_day, EnrolmentStatus
+
+    def enrol(programme, state, unit=None, **dates):
+        return enrolment_row(programme, UserFactory(tenant=tenant), state, org_unit=unit, **dates)
+
+    # Alpha: certified after 10 and 20 days, expired (certified after 30 days), one in
+    # progress, one cancelled, one completed whose certificate is not issued yet.
+    a1 = enrol(alpha, status.CERTIFIED, north, started_at=day(1, 1), certified_at=day(1, 11))
+    a2 = enrol(alpha, status.CERTIFIED, north, started_at=day(1, 1), certified_at=day(1, 21))
+    enrol(
+        alpha,
+        status.EXPIRED,
+        operations,
+        started_at=day(1, 1, 2025),
+        certified_at=day(1, 31, 2025),
+    )
+    enrol(alpha, status.IN_PROGRESS, north, started_at=day(5, 1))
+    enrol(alpha, status.CANCELLED, started_at=day(5, 1))
+    a6 = enrol(alpha, status.COMPLETED, started_at=day(5, 1), completed_at=day(5, 3))
+    # Beta: certified after 4 days and after 7 days 12 hours, one in progress.
+    enrol(beta, status.CERTIFIED, operations, started_at=day(3, 1), certified_at=day(3, 5))
+    enrol(beta, status.CERTIFIED, started_at=day(3, 1), certified_at=day(3, 8, hour=12))
+    enrol(beta, status.IN_PROGRESS, operations, started_at=day(4, 1))
+    other = TenantFactory()
+    enrolment_row(
+        PathFactory(tenant=other, name="Alpha"),
+        UserFactory(tenant=other),
+        status.CERTIFIED,
+        started_at=day(1, 1),
+        certified_at=day(1, 2),
+    )
+    return {
+        "tenant": tenant,
+        "alpha": alpha,
+        "beta": beta,
+        "operations": operations,
+        "north": north,
+        "a1": a1,
+        "a2": a2,
+        "a6": a6,
+    }
+
+
+def item_version(tenant: Tenant) -> QuizVersion:
+    """A published version of five true/false questions q1..q5 (q2 worth 2 points)."""
+    questions = [
+        {"id": qid, "type": "true_false", "prompt": f"Question {qid}", "points": points}
+        for qid, points in (("q1", 1), ("q2", 2), ("q3", 1), ("q4", 1), ("q5", 1))
+    ]
+    return QuizVersionFactory(quiz=QuizFactory(tenant=tenant, questions=questions))
+
+
+def analysed_version() -> QuizVersion:
+    """Known data for the item analysis: four graded attempts A-D of `item_version` (q2 partly
+    right in C); q4 right in every attempt, q5 in none. Left out by the analysis: an attempt
+    in progress, an attempt of another version, and B's first score version (replaced by a
+    regrade). The expected figures are worked out in tests/services/test_reports.py."""
+    tenant = TenantFactory()
+    version = item_version(tenant)
+    attempts = {
+        # question: (earned, points, fully right) per attempt
+        "A": {"q1": ("1", "1", True), "q2": ("2", "2", True), "q3": ("1", "1", True)},
+        "B": {"q1": ("1", "1", True), "q2": ("1", "2", False), "q3": ("0", "1", False)},
+        "C": {"q1": ("0", "1", False), "q2": ("3/2", "2", False), "q3": ("1", "1", True)},
+        "D": {"q1": ("0", "1", False), "q2": ("0", "2", False), "q3": ("0", "1", False)},
+    }
+    percents = {"A": "83.3333", "B": "50", "C": "58.3333", "D": "16.6666"}
+    for name, outcomes in attempts.items():
+        graded_attempt(
+            version,
+            UserFactory(tenant=tenant),
+            {**outcomes, "q4": ("1", "1", True), "q5": ("0", "1", False)},
+            percent=percents[name],
+            earlier={"q1": ("0", "1", False), "q2": ("0", "2", False)} if name == "B" else None,
+        )
+    graded_attempt(
+        version,
+        UserFactory(tenant=tenant),
+        {"q1": ("1", "1", True)},
+        status=EvaluationStatus.IN_PROGRESS,
+    )
+    graded_attempt(
+        QuizVersionFactory(quiz=version.quiz, number=2),
+        UserFactory(tenant=tenant),
+        {"q1": ("0", "1", False)},
+    )
+    return version

@@ -94,7 +94,10 @@ def export_programme(tenant_slug: str, programme_slug: str, output) -> None:
     """Write a programme with its quizzes as JSON (to standard output by default)."""
 
     _tenant, programme = _tenant_programme(tenant_slug, programme_slug)
-    output.write(programme_files.dumps(programme_files.export_programme(programme)))
+    document = programme_files.export_programme(programme)
+    programme_files.record_export(programme, None, document)
+    db.session.commit()
+    output.write(programme_files.dumps(document))
 
 
 @programmes_cli.command("import")

@@ -77,6 +77,7 @@ def foreign_urls(other_tenant):
         "admin.quiz_question_edit": f"{quiz}/questions/q1/edit",
         "admin.quiz_question_remove": f"{quiz}/questions/q1/remove",
         "admin.quiz_question_move": f"{quiz}/questions/q1/move",
+        "admin.funnel_export": f"/certs/admin/reports/programs/{programme.id}/funnel.csv",
     }
 
 
@@ -120,6 +121,7 @@ def quiz_urls(other_tenant):
         "admin.quiz_version": keys,
         "admin.quiz_question_correct": f"{keys}/questions/q1/correct",
         "admin.regrade_batch": f"/certs/admin/regrades/{batch.id}",
+        "admin.item_analysis_export": f"/certs/admin/reports/quiz-versions/{version.id}/items.csv",
     }
 
 

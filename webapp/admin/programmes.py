@@ -294,7 +294,7 @@ def requirement_remove(programme_id: int, requirement_id: int):
 @bp.post("/programs/<int:programme_id>/requirements/<int:requirement_id>/move")
 def requirement_move(programme_id: int, requirement_id: int):
     programme, requirement = _own_requirement(programme_id, requirement_id)
-    paths.move_requirement(requirement, request.form.get("direction", ""))
+    paths.move_requirement(requirement, request.form.get("direction", ""), current_user)
     db.session.commit()
     return _after_requirement_change(programme)
 

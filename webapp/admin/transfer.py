@@ -20,7 +20,11 @@ from webapp.services import programme_files
 @bp.get("/programs/<int:programme_id>/export")
 def programme_export(programme_id: int):
     programme = tenant_get_or_404(CertificationPath, programme_id)
-    text = programme_files.dumps(programme_files.export_programme(programme))
+    document = programme_files.export_programme(programme)
+    # Reads only, but a programme leaving as a file is audited (the one write here).
+    programme_files.record_export(programme, current_user, document)
+    db.session.commit()
+    text = programme_files.dumps(document)
     return send_file(
         io.BytesIO(text.encode()),
         mimetype="application/json",

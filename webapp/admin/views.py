@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from webapp.admin import (  # noqa: F401  (each module attaches its routes to bp)
     attempts,
+    audit,
     certificates,
     enrolments,
     home,

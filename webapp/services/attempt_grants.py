@@ -58,6 +58,18 @@ def request_more_attempts(learner: User, enrolment: Enrolment, requirement_id: i
             dedupe_key=f"attempts-{enrolment.id}-{requirement_id}-{state.max_attempts}",
         )
         told += note is not None
+    if told:
+        audit.record(
+            enrolment.tenant_id,
+            learner,
+            "quiz.attempts_requested",
+            "enrolment",
+            enrolment.id,
+            f"{learner.full_name} asked for more attempts at {title}",
+            subject=learner,
+            requirement_id=requirement_id,
+            max_attempts=state.max_attempts,
+        )
     return told
 
 
@@ -110,6 +122,7 @@ def grant_attempts(
         "enrolment",
         enrolment.id,
         f"{extra} extra {noun} on {title} for {learner.full_name}",
+        subject=learner,
         requirement_id=requirement_id,
         extra_attempts=extra,
         reason=reason,

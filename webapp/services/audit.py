@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 
@@ -30,6 +31,17 @@ def record(
         object_id=object_id,
         summary=summary[:300],
         data=data,
+        created_at=clock.now(),  # when it happened, not when the session next flushes
     )
     db.session.add(event)
     return event
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields whose value differs, as `{field: {"before": old, "after": new}}`: what an
+    event's `changes` holds and the audit log shows as before and after. Pure."""
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }

@@ -29,6 +29,7 @@ from webapp.models import (
     Tenant,
     User,
 )
+from webapp.services import audit
 
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINK_RE = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
@@ -296,7 +297,9 @@ def remove_item(item: PortfolioItem) -> str | None:
 
 
 def set_public_items(portfolio: Portfolio, public_ids: set[int]) -> None:
-    """Make exactly the items in `public_ids` public (ids of other portfolios are ignored)."""
+    """Make exactly the items in `public_ids` public (ids of other portfolios are ignored);
+    audited (what the public page shows). Flushes."""
+    before = _public_titles(portfolio)
     db.session.execute(
         sa.update(PortfolioItem)
         .where(PortfolioItem.portfolio_id == portfolio.id)
@@ -306,24 +309,61 @@ def set_public_items(portfolio: Portfolio, public_ids: set[int]) -> None:
     _touch(portfolio)
     db.session.flush()
     db.session.expire(portfolio, ["items"])
+    after = _public_titles(portfolio)
+    _audit_sharing(
+        portfolio,
+        "portfolio.visibility_changed",
+        f"{len(after)} portfolio items public",
+        changes=audit.changes({"public_items": before}, {"public_items": after}),
+    )
+
+
+def _public_titles(portfolio: Portfolio) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(PortfolioItem.title)
+            .where(PortfolioItem.portfolio_id == portfolio.id, PortfolioItem.is_public.is_(True))
+            .order_by(PortfolioItem.title)
+        )
+    )
+
+
+def _audit_sharing(portfolio: Portfolio, action: str, summary: str, **data: Any) -> None:
+    """What the owner shares publicly is audited, the owner being actor and subject."""
+    owner = db.session.get(User, portfolio.user_id)
+    audit.record(
+        portfolio.tenant_id,
+        owner,
+        action,
+        "portfolio",
+        portfolio.id,
+        summary,
+        subject=owner,
+        **data,
+    )
 
 
 def publish(portfolio: Portfolio) -> str:
-    """Publish at a new unguessable slug (128 random bits); returns it. Flushes."""
+    """Publish at a new unguessable slug (128 random bits); returns it; audited. Flushes."""
     if not portfolio.is_published or not portfolio.public_slug:
         portfolio.public_slug = secrets.token_urlsafe(16)
         portfolio.is_published = True
         _touch(portfolio)
         db.session.flush()
+        _audit_sharing(portfolio, "portfolio.published", "Portfolio published on a new link")
     return portfolio.public_slug
 
 
 def unpublish(portfolio: Portfolio) -> None:
-    """Take the public page down: its URL answers 404 (a later publish gets a new URL)."""
+    """Take the public page down: its URL answers 404 (a later publish gets a new URL);
+    audited when it was up. Flushes."""
+    was_published = portfolio.is_published
     portfolio.is_published = False
     portfolio.public_slug = None
     _touch(portfolio)
     db.session.flush()
+    if was_published:
+        _audit_sharing(portfolio, "portfolio.unpublished", "Public portfolio page taken down")
 
 
 def published(slug: str) -> Portfolio | None:

@@ -61,6 +61,7 @@ def create_quiz(tenant_id: int, actor: User | None, *, title: str, description: 
     )
     db.session.add(quiz)
     db.session.flush()
+    audit.record(tenant_id, actor, "quiz.created", "quiz", quiz.id, f"Quiz “{title}” created")
     return quiz
 
 
@@ -73,12 +74,22 @@ def update_quiz(quiz: Quiz, actor: User | None, *, title: str, description: str)
     problems = _details_problems(title, description)
     if problems:
         raise ValidationFailed("Please correct the quiz details.", problems)
+    before = {"title": quiz.title, "description": quiz.description}
     if title != quiz.title:
         quiz.title = title
         quiz.has_draft_changes = True
     quiz.description = description
     quiz.updated_at = clock.now()
     db.session.flush()
+    audit.record(
+        quiz.tenant_id,
+        actor,
+        "quiz.details_updated",
+        "quiz",
+        quiz.id,
+        f"Details of quiz “{title}” saved",
+        changes=audit.changes(before, {"title": title, "description": description}),
+    )
     return quiz
 
 
@@ -133,6 +144,15 @@ def update_settings(quiz: Quiz, actor: User | None, settings: dict[str, Any]) ->
         raise ValidationFailed("Please correct the settings.", problems)
     if merged != current:
         _draft_changed(quiz)
+        audit.record(
+            quiz.tenant_id,
+            actor,
+            "quiz.settings_updated",
+            "quiz",
+            quiz.id,
+            f"Settings of quiz “{quiz.title}” changed",
+            changes=audit.changes(current, merged),
+        )
     if merged != quiz.settings:
         quiz.settings = merged
     db.session.flush()
@@ -165,6 +185,7 @@ def add_question(quiz: Quiz, actor: User | None, data: dict[str, Any]) -> dict[s
     quiz.questions = questions
     _draft_changed(quiz)
     db.session.flush()
+    _audit_question(quiz, actor, "quiz.question_added", question, position=len(questions))
     return copy.deepcopy(question)
 
 
@@ -186,6 +207,13 @@ def update_question(
         quiz.questions = questions
         _draft_changed(quiz)
         db.session.flush()
+        _audit_question(
+            quiz,
+            actor,
+            "quiz.question_updated",
+            question,
+            changes=audit.changes(existing, question),
+        )
     return copy.deepcopy(question)
 
 
@@ -198,6 +226,7 @@ def remove_question(quiz: Quiz, actor: User | None, question_id: str) -> dict[st
     quiz.questions = questions
     _draft_changed(quiz)
     db.session.flush()
+    _audit_question(quiz, actor, "quiz.question_removed", removed)
     return removed
 
 
@@ -214,6 +243,13 @@ def move_question(quiz: Quiz, actor: User | None, question_id: str, offset: int)
         quiz.questions = questions
         _draft_changed(quiz)
         db.session.flush()
+        _audit_question(
+            quiz,
+            actor,
+            "quiz.question_moved",
+            questions[target],
+            changes={"position": {"before": index + 1, "after": target + 1}},
+        )
     return target
 
 
@@ -337,6 +373,27 @@ def _details_problems(title: str, description: str) -> dict[str, list[str]]:
     if len(description) > 5000:
         problems["description"] = ["The description can be at most 5000 characters."]
     return problems
+
+
+def _audit_question(
+    quiz: Quiz, actor: User | None, action: str, question: dict[str, Any], **data: Any
+) -> None:
+    what = {
+        "quiz.question_added": "added to",
+        "quiz.question_updated": "changed in",
+        "quiz.question_removed": "removed from",
+        "quiz.question_moved": "moved in",
+    }[action]
+    audit.record(
+        quiz.tenant_id,
+        actor,
+        action,
+        "quiz",
+        quiz.id,
+        f"Question “{_shorten(question.get('prompt'))}” {what} the draft of “{quiz.title}”",
+        question_id=question.get("id"),
+        **data,
+    )
 
 
 def _draft_changed(quiz: Quiz) -> None:

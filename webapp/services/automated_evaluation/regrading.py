@@ -259,6 +259,7 @@ def regrade_attempt(batch: RegradeBatch, attempt_id: int) -> bool:
             f"-> {grading.display_percent(Fraction(attempt.percent))}%"
             + (" (now passed)" if passed and not was_passed else "")
             + (" (now failed)" if was_passed and not passed else ""),
+            subject=db.session.get(User, attempt.user_id),
             batch_id=batch.id,
             user_id=attempt.user_id,
             passed_before=was_passed,

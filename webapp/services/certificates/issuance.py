@@ -113,6 +113,7 @@ def _announce_issuance(certificate: Certificate, holder: User) -> None:
         "certificate",
         certificate.id,
         f"{certificate.number} issued to {holder.full_name} for {programme}",
+        subject=holder,
         number=certificate.number,
         enrolment_id=certificate.enrolment_id,
     )

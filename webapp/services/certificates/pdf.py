@@ -106,6 +106,7 @@ def request_pdf_render(certificate: Certificate, actor: User) -> None:
         "certificate",
         certificate.id,
         f"PDF of {certificate.number} rendered again",
+        subject=certificate.user,
     )
     db.session.flush()
     defer("render_certificate_pdf", certificate.id, queue="pdf", tenant_id=certificate.tenant_id)

@@ -40,6 +40,7 @@ def revoke_certificate(certificate: Certificate, actor: User, reason: str) -> No
         "certificate",
         certificate.id,
         f"{certificate.number} revoked: {reason}",
+        subject=certificate.user,
         number=certificate.number,
         reason=reason,
     )

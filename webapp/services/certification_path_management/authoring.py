@@ -299,8 +299,25 @@ def create_programme(tenant_id: int, actor: User, data: dict[str, Any]) -> Certi
     """Create a draft programme from validated fields (see validate_programme_fields, plus
     prerequisite_ids and skill_names). Raises ValidationFailed; flushes, never commits."""
     programme = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
-    audit.record(tenant_id, actor, "programme.created", "programme", programme.id, programme.name)
+    audit.record(
+        tenant_id,
+        actor,
+        "programme.created",
+        "programme",
+        programme.id,
+        programme.name,
+        slug=programme.slug,
+    )
     return programme
+
+
+def _audited_fields(programme: CertificationPath) -> dict[str, Any]:
+    """The programme's editable fields as the audit log shows them before and after an edit."""
+    values: dict[str, Any] = {field: getattr(programme, field) for field in PROGRAMME_FIELDS}
+    values["level"] = programme.level.value if programme.level else None
+    values["prerequisites"] = [p.name for p in programme.prerequisites]
+    values["skills"] = [s.name for s in programme.skills]
+    return values
 
 
 def update_programme(programme: CertificationPath, actor: User, data: dict[str, Any]) -> None:
@@ -308,9 +325,16 @@ def update_programme(programme: CertificationPath, actor: User, data: dict[str, 
     snapshot. Raises ValidationFailed; flushes, never commits."""
     if programme.status is PathStatus.ARCHIVED:
         raise Conflict("An archived programme cannot be edited.")
+    before = _audited_fields(programme)
     _apply_programme(programme, data, actor)
     audit.record(
-        programme.tenant_id, actor, "programme.updated", "programme", programme.id, programme.name
+        programme.tenant_id,
+        actor,
+        "programme.updated",
+        "programme",
+        programme.id,
+        programme.name,
+        changes=audit.changes(before, _audited_fields(programme)),
     )
 
 
@@ -434,6 +458,17 @@ def add_requirement(
     programme.updated_at = clock.now()
     db.session.flush()
     db.session.expire(programme, ["requirements"])
+    audit.record(
+        programme.tenant_id,
+        actor,
+        "requirement.added",
+        "requirement",
+        requirement.id,
+        f"“{requirement.title}” added to {programme.name}",
+        programme_id=programme.id,
+        kind=requirement.kind.value,
+        title=requirement.title,
+    )
     return requirement
 
 
@@ -443,10 +478,21 @@ def update_requirement(
     """Change a requirement's settings (its kind stays). Enrolled learners keep their snapshot.
     Raises ValidationFailed. Flushes, never commits."""
     values = _requirement_values(requirement.tenant_id, requirement.kind.value, data, allowed_types)
+    before = {field: getattr(requirement, field) for field in values}
     for field, value in values.items():
         setattr(requirement, field, value)
     requirement.programme.updated_at = clock.now()
     db.session.flush()
+    audit.record(
+        requirement.tenant_id,
+        actor,
+        "requirement.updated",
+        "requirement",
+        requirement.id,
+        f"“{requirement.title}” of {requirement.programme.name} changed",
+        programme_id=requirement.path_id,
+        changes=audit.changes(before, values),
+    )
 
 
 def remove_requirement(requirement: PathRequirement, actor: User) -> None:
@@ -458,6 +504,17 @@ def remove_requirement(requirement: PathRequirement, actor: User) -> None:
         .where(RequirementProgress.requirement_id == requirement.id)
         .limit(1)
     )
+    audit.record(
+        requirement.tenant_id,
+        actor,
+        "requirement.removed",
+        "requirement",
+        requirement.id,
+        f"“{requirement.title}” removed from {programme.name}",
+        programme_id=programme.id,
+        title=requirement.title,
+        kept_for_enrolments=bool(referenced),
+    )
     if referenced:
         requirement.removed_at = clock.now()
     else:
@@ -467,9 +524,12 @@ def remove_requirement(requirement: PathRequirement, actor: User) -> None:
     db.session.expire(programme, ["requirements"])
 
 
-def move_requirement(requirement: PathRequirement, direction: str) -> None:
-    """Swap a requirement with its neighbour ("up" or "down"); renumbers the order 1..n.
-    Raises ValidationFailed for another direction. Flushes, never commits."""
+def move_requirement(
+    requirement: PathRequirement, direction: str, actor: User | None = None
+) -> None:
+    """Swap a requirement with its neighbour ("up" or "down"); renumbers the order 1..n; a
+    move that changes the order is audited. Raises ValidationFailed for another direction.
+    Flushes, never commits."""
     if direction not in ("up", "down"):
         raise ValidationFailed("Move a requirement up or down.")
     programme = requirement.programme
@@ -478,6 +538,16 @@ def move_requirement(requirement: PathRequirement, direction: str) -> None:
     target = index - 1 if direction == "up" else index + 1
     if 0 <= target < len(ordered):
         ordered[index], ordered[target] = ordered[target], ordered[index]
+        audit.record(
+            requirement.tenant_id,
+            actor,
+            "requirement.moved",
+            "requirement",
+            requirement.id,
+            f"“{requirement.title}” moved {direction} in {programme.name}",
+            programme_id=programme.id,
+            changes={"position": {"before": index + 1, "after": target + 1}},
+        )
     reorder_requirements(programme, [r.id for r in ordered])
 
 

@@ -150,7 +150,21 @@ def self_enrol(user: User, programme: CertificationPath) -> tuple[Enrolment, boo
     blockers = enrolment_blockers(user, programme)
     if blockers:
         raise NotAllowed(" ".join(blockers))
-    return enrol(user, programme, user)
+    enrolment, created = enrol(user, programme, user)
+    if created:
+        audit.record(
+            programme.tenant_id,
+            user,
+            "enrolment.self",
+            "enrolment",
+            enrolment.id,
+            f"{user.full_name} enrolled in {programme.name}",
+            subject=user,
+            programme_id=programme.id,
+            version=enrolment.path_version,
+            renewal=enrolment.renewal_of_enrolment_id is not None,
+        )
+    return enrolment, created
 
 
 def enrol_many(
@@ -159,6 +173,7 @@ def enrol_many(
     """An admin enrols several users (e.g. a whole org unit): idempotent; returns the names of
     those newly enrolled, already enrolled, and refused (with reasons). Flushes."""
     summary: dict[str, list[str]] = {"enrolled": [], "already": [], "refused": []}
+    newly: list[User] = []
     for user in users:
         if not user.active:
             summary["refused"].append(f"{user.full_name}: the account is inactive")
@@ -169,6 +184,8 @@ def enrol_many(
             summary["refused"].append(f"{user.full_name}: {error.message}")
             continue
         summary["enrolled" if created else "already"].append(user.full_name)
+        if created:
+            newly.append(user)
     if summary["enrolled"]:
         audit.record(
             programme.tenant_id,
@@ -177,5 +194,7 @@ def enrol_many(
             "programme",
             programme.id,
             f"{len(summary['enrolled'])} enrolled in {programme.name}",
+            subject=newly[0] if len(newly) == 1 else None,
+            enrolled=len(newly),
         )
     return summary

@@ -29,6 +29,7 @@ from webapp.models import (
     RequirementKind,
     User,
 )
+from webapp.services import audit
 
 
 def requirement_definition(requirement: PathRequirement, quiz_version: QuizVersion | None) -> dict:
@@ -140,6 +141,16 @@ def publish_path(programme: CertificationPath, actor: User | None) -> PathVersio
     )
     db.session.add(version)
     db.session.flush()
+    audit.record(
+        programme.tenant_id,
+        actor,
+        "programme.published",
+        "programme",
+        programme.id,
+        f"{programme.name} published as version {major}.{minor}",
+        version=f"{major}.{minor}",
+        requirements=len(definition["requirements"]),
+    )
     return version
 
 

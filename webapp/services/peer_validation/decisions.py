@@ -227,6 +227,7 @@ def _audit(
         subject.id,
         f"{mentor.full_name} {choice.value} the {_what(subject)} of {learner.full_name} "
         f"for “{title}”",
+        subject=learner,
         decision=choice.value,
         comment=comment,
         learner_id=learner.id,

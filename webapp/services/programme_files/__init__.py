@@ -22,7 +22,7 @@ from webapp.services.programme_files.document import (
     dumps,
     parse_document,
 )
-from webapp.services.programme_files.export import export_programme, slugify
+from webapp.services.programme_files.export import export_programme, record_export, slugify
 from webapp.services.programme_files.importing import import_programme
 from webapp.services.programme_files.schema import build_schema, schema_text
 
@@ -36,6 +36,7 @@ __all__ = [
     "export_programme",
     "import_programme",
     "parse_document",
+    "record_export",
     "schema_text",
     "slugify",
 ]

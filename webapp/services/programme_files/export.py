@@ -11,8 +11,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import CertificationPath, PathRequirement, Quiz, QuizVersion, RequirementKind
-from webapp.services import automated_evaluation
+from webapp.models import (
+    CertificationPath,
+    PathRequirement,
+    Quiz,
+    QuizVersion,
+    RequirementKind,
+    User,
+)
+from webapp.services import audit, automated_evaluation
 from webapp.services import certification_path_management as paths
 from webapp.services.programme_files.document import FORMAT, FORMAT_VERSION
 
@@ -53,6 +60,23 @@ def export_programme(programme: CertificationPath) -> dict[str, Any]:
             if quiz_id in quizzes
         },
     }
+
+
+def record_export(
+    programme: CertificationPath, actor: User | None, document: dict[str, Any]
+) -> None:
+    """Audit that the programme left the installation as a file (from the admin pages, or the
+    command line when `actor` is None). Never commits."""
+    audit.record(
+        programme.tenant_id,
+        actor,
+        "programme.exported",
+        "programme",
+        programme.id,
+        f"{programme.name} exported to a file",
+        requirements=len(document["requirements"]),
+        quizzes=len(document["quizzes"]),
+    )
 
 
 def slugify(text: str) -> str:
