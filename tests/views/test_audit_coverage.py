@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tests import quizdata
 from tests.factories import (
+    OrgUnitFactory,
     PathFactory,
     QuizFactory,
     RequirementFactory,
@@ -149,7 +150,41 @@ def programme_edit(world):
 def programme_enrol(world):
     programme, learner = published_path(world.tenant), UserFactory(tenant=world.tenant)
     url = f"/certs/admin/programs/{programme.id}/enrol"
-    return Call(world.admin, url, {"user_id": str(learner.id)}, learner)
+    return Call(world.admin, url, {"user_ids": str(learner.id)}, learner)
+
+
+def _unit(world: World, **kwargs):
+    return OrgUnitFactory(tenant=world.tenant, **kwargs)
+
+
+def org_unit_new(world):
+    return Call(world.admin, "/certs/admin/org-units/new", {"name": "North", "parent_id": ""})
+
+
+def org_unit_rename(world):
+    return Call(world.admin, f"/certs/admin/org-units/{_unit(world).id}/rename", {"name": "South"})
+
+
+def org_unit_move(world):
+    unit, parent = _unit(world), _unit(world)
+    url = f"/certs/admin/org-units/{unit.id}/move"
+    return Call(world.admin, url, {"parent_id": str(parent.id)})
+
+
+def org_unit_mentor_add(world):
+    url = f"/certs/admin/org-units/{_unit(world).id}/mentors"
+    return Call(world.admin, url, {"mentor_id": str(world.mentor.id)}, world.mentor)
+
+
+def org_unit_mentor_remove(world):
+    unit = _unit(world)
+    world.mentor.mentor_unit_id = unit.id
+    url = f"/certs/admin/org-units/{unit.id}/mentors/{world.mentor.id}/remove"
+    return Call(world.admin, url, {}, world.mentor)
+
+
+def org_unit_delete(world):
+    return Call(world.admin, f"/certs/admin/org-units/{_unit(world).id}/delete", {})
 
 
 def programme_import(world):
@@ -306,6 +341,12 @@ DRIVERS: dict[str, Callable[[World], Call]] = {
     "admin.programme_delete": programme_delete,
     "admin.programme_edit": programme_edit,
     "admin.programme_enrol": programme_enrol,
+    "admin.org_unit_new": org_unit_new,
+    "admin.org_unit_rename": org_unit_rename,
+    "admin.org_unit_move": org_unit_move,
+    "admin.org_unit_mentor_add": org_unit_mentor_add,
+    "admin.org_unit_mentor_remove": org_unit_mentor_remove,
+    "admin.org_unit_delete": org_unit_delete,
     "admin.programme_import": programme_import,
     "admin.programme_new": programme_new,
     "admin.programme_publish": programme_publish,
