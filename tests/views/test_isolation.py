@@ -41,6 +41,7 @@ def foreign_urls(other_tenant):
     return {
         **peer_review_urls(other_tenant, programme.slug, requirement.id),
         **quiz_urls(other_tenant),
+        **enrolment_urls(other_tenant, cert),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
         "admin.certificate_revoke": f"{cert}/revoke",
@@ -208,4 +209,19 @@ def peer_review_urls(other_tenant, slug: str, requirement_id: int):
         "peer_review.download": f"/certs/evidence/files/{submission.files[0].id}",
         "center.notification_read": f"/certs/notifications/{note.id}/read",
         "admin.outbox_email": f"/certs/admin/outbox/{email.id}",
+    }
+
+
+def enrolment_urls(other_tenant, cert: str):
+    """An enrolment in progress of `other_tenant` (its detail, cancellation and a requirement
+    to record) and the grace period of its certificate at `cert`."""
+    from tests.factories import enrolment_in, requirement_ids
+
+    enrolment = enrolment_in(other_tenant)
+    url = f"/certs/admin/enrolments/{enrolment.id}"
+    return {
+        "admin.enrolment": url,
+        "admin.enrolment_cancel": f"{url}/cancel",
+        "admin.requirement_record": f"{url}/requirements/{requirement_ids(enrolment)[0]}/record",
+        "admin.certificate_extend": f"{cert}/grace-period",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from webapp.admin import (  # noqa: F401  (each module attaches its routes to bp)
     attempts,
     certificates,
+    enrolment_detail,
     home,
     outbox,
     programmes,
