@@ -105,9 +105,7 @@ class Certificate(TenantScoped, Base):
         there is one (an extension always ends after `expires_at`). None: never expires."""
         if self.expires_at is None:
             return None
-        if self.grace_until is not None and self.grace_until > self.expires_at:
-            return self.grace_until
-        return self.expires_at
+        return self.grace_until or self.expires_at
 
     @valid_until.inplace.expression
     @classmethod
@@ -117,12 +115,14 @@ class Certificate(TenantScoped, Base):
     def status_at(self, now: datetime) -> CertificateStatus:
         """The status as of `now`, from the effective validity: an active certificate past
         it counts as expired even before the daily expiry job has marked it, and one inside
-        a grace period counts as active (valid) even when its own `expires_at` has passed."""
-        if self.status is CertificateStatus.REVOKED or self.expires_at is None:
-            return self.status
-        if self.valid_until > now:
+        a grace period counts as active (valid) even when its own `expires_at` has passed
+        (or the job had marked it expired before the grace period was granted)."""
+        if self.status is CertificateStatus.ACTIVE:
+            until = self.valid_until
+            return CertificateStatus.EXPIRED if until is not None and until <= now else self.status
+        if self.status is CertificateStatus.EXPIRED and self.grace_until_at(now):
             return CertificateStatus.ACTIVE
-        return CertificateStatus.EXPIRED
+        return self.status
 
     def grace_until_at(self, now: datetime) -> datetime | None:
         """The end of the grace period that keeps the certificate valid at `now`, if any."""

@@ -25,19 +25,9 @@ ENROLMENTS = Enrolment.__table__
 BY_EXPIRY = (CERTS.c.expires_at, CERTS.c.id)  # ix_certificates_status_expires_at_id, per status
 EXTENSIONS = CertificateExtension.__table__
 
-# A certificate has a grace period (or had one).
+# A certificate has a grace period (or had one). Its effective validity in SQL is the model's
+# own expression, `Certificate.valid_until` (over this same table).
 EXTENDED = sa.exists().where(EXTENSIONS.c.certificate_id == CERTS.c.id)
-
-
-def valid_until() -> sa.ColumnElement[datetime]:
-    """A certificate's effective validity (Certificate.valid_until) in SQL: the end of its
-    latest grace period (they only ever lengthen it), else `expires_at`."""
-    latest = (
-        sa.select(sa.func.max(EXTENSIONS.c.extended_until))
-        .where(EXTENSIONS.c.certificate_id == CERTS.c.id)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(latest, CERTS.c.expires_at, type_=CERTS.c.expires_at.type)
 
 
 def running_grace(as_of: datetime) -> sa.ColumnElement[bool]:
@@ -140,10 +130,10 @@ def _batched_by_validity(
     (`after`, `until`]: those without a grace period walk the expiry index as before; the few
     with one are walked by id, their validity read from their latest extension."""
     plain = [*conditions, ~EXTENDED, CERTS.c.expires_at <= until]
-    extended = [*conditions, EXTENDED, valid_until() <= until]
+    extended = [*conditions, EXTENDED, Certificate.valid_until <= until]
     if after is not None:
         plain.append(CERTS.c.expires_at > after)
-        extended.append(valid_until() > after)
+        extended.append(Certificate.valid_until > after)
     total = _batched(sa.select(*BY_EXPIRY).where(*plain), BY_EXPIRY, apply, report, what)
     by_id = (CERTS.c.id,)
     return total + _batched(sa.select(*by_id).where(*extended), by_id, apply, report, what)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import CertificateStatus, EnrolmentStatus
+from webapp.models import Certificate, CertificateStatus, EnrolmentStatus
 from webapp.services.recertification.batches import (
     BY_EXPIRY,
     CERTS,
@@ -17,7 +17,6 @@ from webapp.services.recertification.batches import (
     _batched,
     _batched_by_validity,
     running_grace,
-    valid_until,
 )
 
 
@@ -41,7 +40,7 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
                     CERTS.c.status == CertificateStatus.ACTIVE.value,
                     ~running_grace(as_of),
                 )
-                .values(status=CertificateStatus.EXPIRED.value, expired_at=valid_until())
+                .values(status=CertificateStatus.EXPIRED.value, expired_at=Certificate.valid_until)
                 .returning(CERTS.c.enrolment_id)
             )
         )
