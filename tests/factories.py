@@ -513,3 +513,25 @@ def analysed_version() -> QuizVersion:
         {"q1": ("0", "1", False)},
     )
     return version
+
+
+# --- Enrolment ledger, cancellation and grace periods (issue 12, enrolments) ---------------
+
+
+def enrolment_in(
+    tenant: Tenant, *, requirements: int = 2, learner: User | None = None, **programme_kwargs
+) -> Enrolment:
+    """A learner's fresh enrolment in a published programme of `requirements` content
+    requirements (every ledger row pending)."""
+
+    learner = learner or UserFactory(tenant=tenant)
+    programme = published_path(tenant, requirements=requirements, **programme_kwargs)
+    enrolment, _ = paths.enrol(learner, programme)
+    return enrolment
+
+
+def requirement_ids(enrolment: Enrolment) -> list[int]:
+    """The enrolment's snapshot requirement ids in their order."""
+
+    ordered = sorted(enrolment.program_snapshot["requirements"], key=lambda r: r["sort_order"])
+    return [r["requirement_id"] for r in ordered]

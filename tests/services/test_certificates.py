@@ -217,6 +217,7 @@ def test_verification_record_shows_only_public_facts(app):
         "issued_on": "2026-06-15",
         "expires_on": "2027-06-15",
         "status": "valid",
+        "grace_period_until": None,
         "revoked_on": None,
     }
     tenant.holder_name_display = HolderNameDisplay.INITIALS

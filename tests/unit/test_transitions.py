@@ -66,10 +66,41 @@ def test_only_a_completed_enrolment_is_certified(status):
     assert enrolment.status is status
 
 
-def test_enrolments_and_certificates_have_no_expire_or_cancel_method():
-    # Expiry is the daily job's set-based UPDATE; nothing cancels an enrolment.
-    assert not hasattr(Enrolment, "expire") and not hasattr(Enrolment, "cancel")
-    assert not hasattr(Certificate, "expire")
+def test_enrolments_and_certificates_have_no_expire_method():
+    # Expiry is the daily job's set-based UPDATE.
+    assert not hasattr(Enrolment, "expire") and not hasattr(Certificate, "expire")
+
+
+@pytest.mark.parametrize("status", [EnrolmentStatus.IN_PROGRESS, EnrolmentStatus.COMPLETED])
+def test_an_open_enrolment_is_cancelled_with_its_reason(status):
+    enrolment = Enrolment(status=status)
+    enrolment.cancel(AT, "Left the company.")
+    assert enrolment.status is EnrolmentStatus.CANCELLED
+    assert (enrolment.cancelled_at, enrolment.cancel_reason) == (AT, "Left the company.")
+
+
+@pytest.mark.parametrize(
+    "status", others(EnrolmentStatus, EnrolmentStatus.IN_PROGRESS, EnrolmentStatus.COMPLETED)
+)
+def test_a_closed_enrolment_is_not_cancelled(status):
+    enrolment = Enrolment(status=status)
+    with pytest.raises(InvalidTransition):
+        enrolment.cancel(AT, "Too late.")
+    assert enrolment.status is status and enrolment.cancelled_at is None
+
+
+def test_an_expired_enrolment_is_certified_again_by_a_grace_period():
+    enrolment = Enrolment(status=EnrolmentStatus.EXPIRED)
+    enrolment.resume_certified()
+    assert enrolment.status is EnrolmentStatus.CERTIFIED
+
+
+@pytest.mark.parametrize("status", others(EnrolmentStatus, EnrolmentStatus.EXPIRED))
+def test_only_an_expired_enrolment_is_certified_again(status):
+    enrolment = Enrolment(status=status)
+    with pytest.raises(InvalidTransition):
+        enrolment.resume_certified()
+    assert enrolment.status is status
 
 
 # --- Certificate ---------------------------------------------------------------------------
@@ -92,6 +123,20 @@ def test_a_revoked_certificate_is_not_revoked_again():
     with pytest.raises(InvalidTransition):
         certificate.revoke(AT, "Second.", 7)
     assert certificate.revoked_reason == "First."
+
+
+def test_an_expired_certificate_becomes_active_again():
+    certificate = Certificate(status=CertificateStatus.EXPIRED, expired_at=AT)
+    certificate.resume()
+    assert certificate.status is CertificateStatus.ACTIVE and certificate.expired_at is None
+
+
+@pytest.mark.parametrize("status", [CertificateStatus.ACTIVE, CertificateStatus.REVOKED])
+def test_only_an_expired_certificate_becomes_active_again(status):
+    certificate = Certificate(status=status)
+    with pytest.raises(InvalidTransition):
+        certificate.resume()
+    assert certificate.status is status
 
 
 @pytest.mark.parametrize("status", list(PdfStatus))

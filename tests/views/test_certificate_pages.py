@@ -170,6 +170,7 @@ def test_verification_json_by_url_and_by_accept_header(client, learner):
         "issued_on": "2026-06-15",
         "expires_on": None,
         "status": "valid",
+        "grace_period_until": None,
         "revoked_on": None,
     }
     by_url = client.get(f"/certs/verify/{certificate.public_token}.json")

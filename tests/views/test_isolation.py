@@ -42,6 +42,7 @@ def foreign_urls(other_tenant):
         **peer_review_urls(other_tenant, programme.slug, requirement.id),
         **quiz_urls(other_tenant),
         **org_unit_and_enrolment_urls(other_tenant, programme.id),
+        **enrolment_urls(other_tenant, cert),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
         "admin.certificate_revoke": f"{cert}/revoke",
@@ -235,4 +236,19 @@ def org_unit_and_enrolment_urls(other_tenant, programme_id: int):
         "admin.org_unit_mentor_remove": f"{base}/mentors/{mentor.id}/remove",
         "admin.programme_enrolments": enrolments,
         "admin.programme_enrolments_export": f"{enrolments}.csv",
+    }
+
+
+def enrolment_urls(other_tenant, cert: str):
+    """An enrolment in progress of `other_tenant` (its detail, cancellation and a requirement
+    to record) and the grace period of its certificate at `cert`."""
+    from tests.factories import enrolment_in, requirement_ids
+
+    enrolment = enrolment_in(other_tenant)
+    url = f"/certs/admin/enrolments/{enrolment.id}"
+    return {
+        "admin.enrolment": url,
+        "admin.enrolment_cancel": f"{url}/cancel",
+        "admin.requirement_record": f"{url}/requirements/{requirement_ids(enrolment)[0]}/record",
+        "admin.certificate_extend": f"{cert}/grace-period",
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, Form, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.formtools import choices
@@ -55,6 +55,19 @@ class RevokeForm(FlaskForm):
         "Reason for the revocation",
         validators=[
             InputRequired(message="Give the reason for the revocation."),
+            Length(max=MAX_REASON),
+        ],
+    )
+
+
+class GracePeriodForm(FlaskForm):
+    until = DateField(
+        "Valid until", validators=[InputRequired(message="Give the date the grace period ends.")]
+    )
+    reason = TextAreaField(
+        "Reason for the grace period",
+        validators=[
+            InputRequired(message="Give the reason for the grace period."),
             Length(max=MAX_REASON),
         ],
     )

@@ -1,4 +1,5 @@
-"""Admin pages: certificates (list with filters and CSV export, detail, revoke, re-render)."""
+"""Admin pages: certificates (list with filters and CSV export, detail, revoke, re-render,
+grace periods)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask_login import current_user
 from webapp import clock, htmx, urls
 from webapp.access import tenant_get_or_404, tenant_id
 from webapp.admin.blueprint import bp
-from webapp.admin.certificate_forms import CertificateFilterForm, RevokeForm
+from webapp.admin.certificate_forms import CertificateFilterForm, GracePeriodForm, RevokeForm
 from webapp.downloads import send_certificate_pdf
-from webapp.errors import InvalidTransition, ValidationFailed
+from webapp.errors import DomainError, InvalidTransition, ValidationFailed
 from webapp.extensions import db
 from webapp.formtools import apply_problems, choices
 from webapp.models import AuditEvent, Certificate, CertificationPath
@@ -74,7 +75,8 @@ def certificates_export():
     return response
 
 
-def _detail(certificate: Certificate):
+def _detail(certificate: Certificate, grace_form: GracePeriodForm | None = None):
+    now = clock.now()
     events = db.session.scalars(
         sa.select(AuditEvent)
         .where(
@@ -84,18 +86,48 @@ def _detail(certificate: Certificate):
         )
         .order_by(AuditEvent.created_at, AuditEvent.id)
     ).all()
+    window = certificates.grace_window(certificate, now)
+    grace_form = grace_form or GracePeriodForm(formdata=None)
+    if window.open:
+        grace_form.until.render_kw = {
+            "min": window.earliest.isoformat(),
+            "max": window.latest.isoformat(),
+        }
     return render_template(
         "admin/certificates/certificate.html",
         certificate=certificate,
-        status=certificate.status_at(clock.now()).value,
+        status=certificate.status_at(now).value,
+        grace_until=certificate.grace_until_at(now),
         verification_url=certificates.verification_url(certificate),
         events=events,
+        extensions=certificates.extensions_of(certificate),
+        window=window,
+        grace_form=grace_form,
     )
 
 
 @bp.get("/certificates/<int:certificate_id>")
 def certificate(certificate_id: int):
     return _detail(tenant_get_or_404(Certificate, certificate_id))
+
+
+@bp.post("/certificates/<int:certificate_id>/grace-period")
+def certificate_extend(certificate_id: int):
+    certificate = tenant_get_or_404(Certificate, certificate_id)
+    form = GracePeriodForm()
+    if form.validate_on_submit():
+        try:
+            certificates.extend_certificate(
+                certificate, current_user, form.until.data, form.reason.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_problems(form, error)
+        else:
+            db.session.commit()
+            flash(f"{certificate.number} is valid until {form.until.data:%d %b %Y}.", "success")
+            return htmx.see_other(url_for("admin.certificate", certificate_id=certificate.id))
+    return _detail(certificate, form), 422
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])

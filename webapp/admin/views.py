@@ -7,6 +7,7 @@ from webapp.admin import (  # noqa: F401  (each module attaches its routes to bp
     attempts,
     audit,
     certificates,
+    enrolment_detail,
     enrolments,
     home,
     org_units,

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from webapp.errors import InvalidTransition
 from webapp.models.base import Base, TenantScoped, Timestamped
@@ -95,16 +96,39 @@ class Certificate(TenantScoped, Base):
     enrolment: Mapped[Enrolment] = relationship()  # noqa: F821
     renews: Mapped[Certificate | None] = relationship(remote_side=[id])
 
+    # `grace_until`: the end of its latest grace period (a CertificateExtension), if any; a
+    # read-only SQL expression loaded with the row, assigned below the extension model.
+
+    @hybrid_property
+    def valid_until(self) -> datetime | None:
+        """The effective validity: `expires_at`, or the end of the latest grace period when
+        there is one (an extension always ends after `expires_at`). None: never expires."""
+        if self.expires_at is None:
+            return None
+        return self.grace_until or self.expires_at
+
+    @valid_until.inplace.expression
+    @classmethod
+    def _valid_until_expression(cls) -> sa.ColumnElement[datetime | None]:
+        return sa.func.coalesce(cls.grace_until, cls.expires_at, type_=UTCDateTime())
+
     def status_at(self, now: datetime) -> CertificateStatus:
-        """The status as of `now`: an active certificate past `expires_at` counts as expired
-        even before the daily expiry job has marked it."""
-        if (
-            self.status is CertificateStatus.ACTIVE
-            and self.expires_at is not None
-            and self.expires_at <= now
-        ):
-            return CertificateStatus.EXPIRED
+        """The status as of `now`, from the effective validity: an active certificate past
+        it counts as expired even before the daily expiry job has marked it, and one inside
+        a grace period counts as active (valid) even when its own `expires_at` has passed
+        (or the job had marked it expired before the grace period was granted)."""
+        if self.status is CertificateStatus.ACTIVE:
+            until = self.valid_until
+            return CertificateStatus.EXPIRED if until is not None and until <= now else self.status
+        if self.status is CertificateStatus.EXPIRED and self.grace_until_at(now):
+            return CertificateStatus.ACTIVE
         return self.status
+
+    def grace_until_at(self, now: datetime) -> datetime | None:
+        """The end of the grace period that keeps the certificate valid at `now`, if any."""
+        if self.status is CertificateStatus.REVOKED or self.grace_until is None:
+            return None
+        return self.grace_until if self.grace_until > now else None
 
     def holder_display_name(self, mode: str) -> str:
         """The frozen holder name, in full or as initials ("Ana Maria Lopez" -> "A.M.L.")."""
@@ -126,6 +150,17 @@ class Certificate(TenantScoped, Base):
 
     # Active -> expired is the daily expiry job's set-based UPDATE
     # (services/recertification/expiry.py), not a method here.
+
+    def resume(self) -> None:
+        """Expired -> active: a grace period was granted after the expiry job had marked the
+        certificate expired, so it counts as valid again. Only the job's mark is undone:
+        `expires_at` is never edited, the grace period is its own row."""
+        if self.status is not CertificateStatus.EXPIRED:
+            raise InvalidTransition(
+                f"A certificate that is {self.status.value} cannot become active again."
+            )
+        self.status = CertificateStatus.ACTIVE
+        self.expired_at = None
 
     def request_pdf(self) -> None:
         """Any PDF state -> pending: an admin asks for it again (after a failure, a badge
@@ -154,3 +189,11 @@ class CertificateExtension(TenantScoped, Timestamped, Base):
 
     certificate: Mapped[Certificate] = relationship()
     created_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+Certificate.grace_until = column_property(
+    sa.select(sa.func.max(CertificateExtension.extended_until))
+    .where(CertificateExtension.certificate_id == Certificate.id)
+    .correlate_except(CertificateExtension)
+    .scalar_subquery()
+)

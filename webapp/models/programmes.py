@@ -272,8 +272,19 @@ class Enrolment(TenantScoped, Base):
         self.certified_at = at
         self.expires_at = expires_at
 
+    def cancel(self, at: datetime, reason: str) -> None:
+        """An admin ends an open enrolment; its ledger rows stay as they are."""
+        self._move(OPEN_ENROLMENT_STATUSES, EnrolmentStatus.CANCELLED)
+        self.cancelled_at = at
+        self.cancel_reason = reason
+
     # Certified -> expired is the daily expiry job's set-based UPDATE
     # (services/recertification/expiry.py), not a method here.
+
+    def resume_certified(self) -> None:
+        """Expired -> certified: a grace period was granted to its just-expired certificate,
+        which counts as valid again (the expiry job expires both when the grace period ends)."""
+        self._move((EnrolmentStatus.EXPIRED,), EnrolmentStatus.CERTIFIED)
 
 
 class ProgressStatus(enum.StrEnum):
@@ -326,6 +337,27 @@ class RequirementProgress(TenantScoped, Base):
     @property
     def is_met(self) -> bool:
         return self.status is ProgressStatus.MET
+
+    @property
+    def is_recorded(self) -> bool:
+        """Met because an admin recorded it (the reason stays when the admin is deleted)."""
+        return self.is_met and self.recorded_reason is not None
+
+    @property
+    def met_how(self) -> str | None:
+        """How a met requirement was met, as every ledger view labels it ("quiz attempt #12",
+        "evidence submission #3", "recorded by <admin>", "marked complete"); None until met.
+        Loads `recorded_by` when recorded (load it with the rows on lists)."""
+        if not self.is_met:
+            return None
+        if self.is_recorded:
+            name = self.recorded_by.full_name if self.recorded_by else "an administrator"
+            return f"recorded by {name}"
+        if self.satisfied_by_evaluation_id:
+            return f"quiz attempt #{self.satisfied_by_evaluation_id}"
+        if self.satisfied_by_submission_id:
+            return f"evidence submission #{self.satisfied_by_submission_id}"
+        return "marked complete"
 
     def mark(self, status: ProgressStatus, at: datetime) -> bool:
         """Move to `status` unless already met; returns whether anything changed."""

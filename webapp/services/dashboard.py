@@ -100,15 +100,16 @@ def _renewed_certificate_expiry(user: User, enrolments: list[Enrolment]) -> dict
     if not previous:
         return {}
     rows = db.session.execute(
-        sa.select(Certificate.enrolment_id, Certificate.expires_at).where(
+        sa.select(Certificate.enrolment_id, Certificate.valid_until.label("until")).where(
             Certificate.tenant_id == user.tenant_id, Certificate.enrolment_id.in_(previous)
         )
     ).all()
-    return {r.enrolment_id: r.expires_at for r in rows if r.expires_at}
+    return {r.enrolment_id: r.until for r in rows if r.until}
 
 
 def expiring_certificates(user: User, now: datetime, within_days: int) -> list[Certificate]:
-    """The user's active certificates expiring within `within_days`."""
+    """The user's active certificates whose validity (grace period included) ends within
+    `within_days`."""
     return list(
         db.session.scalars(
             sa.select(Certificate)
@@ -117,9 +118,9 @@ def expiring_certificates(user: User, now: datetime, within_days: int) -> list[C
                 Certificate.user_id == user.id,
                 Certificate.status == CertificateStatus.ACTIVE,
                 Certificate.expires_at.is_not(None),
-                Certificate.expires_at <= now + timedelta(days=within_days),
+                Certificate.valid_until <= now + timedelta(days=within_days),
             )
             .options(joinedload(Certificate.programme))
-            .order_by(Certificate.expires_at)
+            .order_by(Certificate.valid_until)
         )
     )

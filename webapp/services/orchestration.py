@@ -1,9 +1,10 @@
 """Orchestration: the one entry point that records a requirement result in the ledger and
 completes the enrolment when every mandatory requirement is met.
 
-The quiz, peer-review and content flows all call `record_result`. When the last mandatory
-requirement is met the enrolment becomes `completed` and the completion hooks run in the same
-transaction (certificate issuance registers one).
+The quiz, peer-review and content flows all call `record_result`, and so does an admin who
+records a requirement as met (`record_by_admin`). When the last mandatory requirement is met
+the enrolment becomes `completed` and the completion hooks run in the same transaction
+(certificate issuance registers one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from webapp.models import (
     ProgressStatus,
     RequirementProgress,
     TaskStatus,
+    User,
 )
 
 CompletionHook = Callable[[Enrolment], None]
@@ -55,13 +57,16 @@ def record_result(
     *,
     evaluation_id: int | None = None,
     submission_id: int | None = None,
+    recorded_by: User | None = None,
+    recorded_reason: str | None = None,
     count_attempt: bool = True,
 ) -> RequirementProgress:
     """Record one result for a requirement of an open enrolment: counts the attempt, moves the
-    ledger row (met never reverts), records what satisfied it, closes the to-do item, and
-    completes the enrolment when all mandatory requirements are met. A result arriving after
-    the enrolment finished only counts the attempt. Raises NotFound (requirement not in the
-    snapshot). Flushes, never commits."""
+    ledger row (met never reverts), records what satisfied it (an attempt, a submission, or an
+    admin with their reason), closes the to-do item, and completes the enrolment when all
+    mandatory requirements are met. A result arriving after the enrolment finished only
+    counts the attempt. Raises NotFound (requirement not in the snapshot). Flushes, never
+    commits."""
     enrolment = lock_enrolment(enrolment.id)
     row = db.session.scalar(
         sa.select(RequirementProgress)
@@ -85,6 +90,9 @@ def record_result(
     if became_met:
         row.satisfied_by_evaluation_id = evaluation_id
         row.satisfied_by_submission_id = submission_id
+        if recorded_reason is not None:
+            row.recorded_by_id = recorded_by.id if recorded_by is not None else None
+            row.recorded_reason = recorded_reason
         # Set-based on purpose: every still open task of the requirement, whichever there are.
         db.session.execute(
             sa.update(LearnerTask)
@@ -120,6 +128,39 @@ def complete_if_done(enrolment: Enrolment) -> bool:
     for hook in COMPLETION_HOOKS:
         hook(enrolment)
     return True
+
+
+def record_by_admin(
+    enrolment: Enrolment, requirement_id: int, admin: User, reason: str
+) -> RequirementProgress:
+    """An admin records a requirement as met (an observation done on paper, say) with a
+    reason: the same ledger path as an attempt or a decision, so it can complete the
+    enrolment and issue its certificate. Raises NotFound (not in the snapshot), Conflict
+    (enrolment not in progress, requirement already met). Flushes, never commits."""
+    enrolment = lock_enrolment(enrolment.id)
+    if enrolment.status is not EnrolmentStatus.IN_PROGRESS:
+        raise Conflict(
+            f"This enrolment is {enrolment.status.value.replace('_', ' ')}: only an enrolment "
+            "in progress can have requirements recorded."
+        )
+    if snapshot_requirement(enrolment, requirement_id) is None:
+        raise NotFound("This requirement is not part of the enrolment.")
+    met = db.session.scalar(
+        sa.select(RequirementProgress.status).where(
+            RequirementProgress.enrolment_id == enrolment.id,
+            RequirementProgress.requirement_id == requirement_id,
+        )
+    )
+    if met is ProgressStatus.MET:
+        raise Conflict("This requirement is already met: there is nothing to record.")
+    return record_result(
+        enrolment,
+        requirement_id,
+        ProgressStatus.MET,
+        recorded_by=admin,
+        recorded_reason=reason,
+        count_attempt=False,
+    )
 
 
 def mark_content_complete(enrolment: Enrolment, requirement_id: int) -> RequirementProgress:

@@ -12,12 +12,20 @@ but `numbering`:
 - `pdf`: the PDF's storage key and values, rendering and storing it once, failures, renders
   asked again (one, or every stale PDF of a tenant), the stored file;
 - `revocation`: revoking a certificate with its reason;
+- `grace`: grace periods (extensions) of expiring or just-expired certificates, their limits
+  and how they change a certificate's status;
 - `reading`: the status as shown, My Certificates, verification records, the admin list and
   its CSV export.
 
 Callers use the names re-exported here.
 """
 
+from webapp.services.certificates.grace import (
+    GraceWindow,
+    extend_certificate,
+    extensions_of,
+    grace_window,
+)
 from webapp.services.certificates.issuance import certificate_of, issue_certificate
 from webapp.services.certificates.numbering import (
     PREFIX_RE,
@@ -51,6 +59,7 @@ from webapp.services.certificates.revocation import MAX_REASON, revoke_certifica
 
 __all__ = [
     "FILTER_STATUSES",
+    "GraceWindow",
     "MAX_REASON",
     "PREFIX_RE",
     "TOKEN_RE",
@@ -59,8 +68,11 @@ __all__ = [
     "csv_cell",
     "display_status",
     "export_csv",
+    "extend_certificate",
+    "extensions_of",
     "find_by_token",
     "format_number",
+    "grace_window",
     "held_certificates",
     "issue_certificate",
     "linkedin_url",

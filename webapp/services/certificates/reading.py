@@ -1,5 +1,7 @@
 """The read side: a certificate's status as shown, My Certificates, the public verification
 record with its recertification chain, the admin list with its filters, and the CSV export.
+Every status and date here is the effective validity (`Certificate.valid_until`: the expiry,
+or the end of a grace period).
 
 Reads only.
 """
@@ -29,12 +31,13 @@ FILTER_STATUSES = ("active", "expired", "revoked")
 
 
 def display_status(certificate: Certificate, now: datetime, soon_days: int) -> str:
-    """active / expiring (within `soon_days`) / expired / revoked, as of `now`."""
+    """active / expiring (its validity, grace period included, ends within `soon_days`) /
+    expired / revoked, as of `now`."""
     status = certificate.status_at(now)
     if (
         status is CertificateStatus.ACTIVE
-        and certificate.expires_at is not None
-        and certificate.expires_at <= now + timedelta(days=soon_days)
+        and certificate.valid_until is not None
+        and certificate.valid_until <= now + timedelta(days=soon_days)
     ):
         return "expiring"
     return status.value
@@ -48,6 +51,7 @@ class HeldCertificate:
     status: str
     verification_url: str
     linkedin_url: str
+    grace_until: datetime | None = None
 
     @property
     def pdf_pending(self) -> bool:
@@ -72,6 +76,7 @@ def held_certificates(user: User, now: datetime, soon_days: int) -> list[HeldCer
             status=display_status(c, now, soon_days),
             verification_url=verification_url(c),
             linkedin_url=linkedin_url(c, organisation),
+            grace_until=c.grace_until_at(now),
         )
         for c in rows
     ]
@@ -86,9 +91,11 @@ def find_by_token(token: str) -> Certificate | None:
 
 def verification_record(certificate: Certificate, now: datetime) -> dict[str, Any]:
     """Exactly what the public verification page shows: programme and version, holder display
-    name (per the tenant's privacy setting), issuer, number, dates, status. No e-mail, no ids."""
+    name (per the tenant's privacy setting), issuer, number, dates, status, and the end of the
+    grace period that keeps it valid, if any. No e-mail, no ids, no reasons."""
     tenant = db.session.get(Tenant, certificate.tenant_id)
     status = certificate.status_at(now)
+    grace_until = certificate.grace_until_at(now)
     meta = certificate.meta or {}
     record = {
         "programme": meta.get("programme_name", ""),
@@ -99,6 +106,7 @@ def verification_record(certificate: Certificate, now: datetime) -> dict[str, An
         "issued_on": certificate.issued_at.date().isoformat(),
         "expires_on": certificate.expires_at.date().isoformat() if certificate.expires_at else None,
         "status": VERIFY_STATUS[status],
+        "grace_period_until": grace_until.date().isoformat() if grace_until else None,
         "revoked_on": certificate.revoked_at.date().isoformat()
         if status is CertificateStatus.REVOKED and certificate.revoked_at
         else None,
@@ -151,21 +159,31 @@ def admin_query(
     lapsed = sa.and_(
         Certificate.status == CertificateStatus.ACTIVE,
         Certificate.expires_at.is_not(None),
-        Certificate.expires_at <= now,
+        Certificate.valid_until <= now,
+    )
+    # Marked expired by the job, yet inside a grace period (status_at: active).
+    in_grace = sa.and_(
+        Certificate.status == CertificateStatus.EXPIRED,
+        Certificate.grace_until.is_not(None),
+        Certificate.grace_until > now,
     )
     if programme_id:
         statement = statement.where(Certificate.path_id == programme_id)
     if status == "active":
-        statement = statement.where(Certificate.status == CertificateStatus.ACTIVE, ~lapsed)
+        statement = statement.where(
+            sa.or_(sa.and_(Certificate.status == CertificateStatus.ACTIVE, ~lapsed), in_grace)
+        )
     elif status == "expired":
-        statement = statement.where(sa.or_(Certificate.status == CertificateStatus.EXPIRED, lapsed))
+        statement = statement.where(
+            sa.or_(sa.and_(Certificate.status == CertificateStatus.EXPIRED, ~in_grace), lapsed)
+        )
     elif status == "revoked":
         statement = statement.where(Certificate.status == CertificateStatus.REVOKED)
     if expiring_within:
         statement = statement.where(
             Certificate.status == CertificateStatus.ACTIVE,
-            Certificate.expires_at > now,
-            Certificate.expires_at <= now + timedelta(days=expiring_within),
+            Certificate.valid_until > now,
+            Certificate.valid_until <= now + timedelta(days=expiring_within),
         )
     return statement
 
@@ -182,6 +200,7 @@ CSV_HEADER = (
     "expires",
     "revoked",
     "revocation reason",
+    "grace period until",
 )
 
 
@@ -211,6 +230,7 @@ def export_csv(certificates: Iterable[Certificate], now: datetime) -> str:
                 c.expires_at.date().isoformat() if c.expires_at else "",
                 c.revoked_at.date().isoformat() if c.revoked_at else "",
                 c.revoked_reason or "",
+                c.grace_until.date().isoformat() if c.grace_until else "",
             )
         )
     return buffer.getvalue()

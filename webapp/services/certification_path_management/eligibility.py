@@ -40,21 +40,23 @@ def visible_to(user: User):
 
 def certified_path_ids(user: User) -> set[int]:
     """Programmes of which the user holds a certificate that is active now (one past its
-    expiry counts as expired even before the daily job has marked it)."""
+    validity counts as expired even before the daily job has marked it; a grace period
+    counts as valid)."""
     return set(
         db.session.scalars(
             sa.select(Certificate.path_id).where(
                 Certificate.tenant_id == user.tenant_id,
                 Certificate.user_id == user.id,
                 Certificate.status == CertificateStatus.ACTIVE,
-                sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > clock.now()),
+                sa.or_(Certificate.expires_at.is_(None), Certificate.valid_until > clock.now()),
             )
         )
     )
 
 
 def active_certificate(user: User, programme: CertificationPath) -> Certificate | None:
-    """The user's certificate of `programme` that is active now (not past its expiry), if any."""
+    """The user's certificate of `programme` that is active now (not past its validity, grace
+    period included), if any."""
     now = clock.now()
     return db.session.scalar(
         sa.select(Certificate)
@@ -63,7 +65,7 @@ def active_certificate(user: User, programme: CertificationPath) -> Certificate 
             Certificate.user_id == user.id,
             Certificate.path_id == programme.id,
             Certificate.status == CertificateStatus.ACTIVE,
-            sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+            sa.or_(Certificate.expires_at.is_(None), Certificate.valid_until > now),
         )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(1)

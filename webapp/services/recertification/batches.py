@@ -1,5 +1,6 @@
 """The keyset batches every statement of the service walks: the run's report, its lock, the
-table aliases and the expiry index the walks follow.
+table aliases and the expiry index the walks follow, and the walks by effective validity (a
+grace period ends after `expires_at`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import Certificate, Enrolment
+from webapp.models import Certificate, CertificateExtension, Enrolment
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,18 @@ LOCK_KEY = 7_314_2026  # advisory lock id of the expiry job on PostgreSQL
 CERTS = Certificate.__table__
 ENROLMENTS = Enrolment.__table__
 BY_EXPIRY = (CERTS.c.expires_at, CERTS.c.id)  # ix_certificates_status_expires_at_id, per status
+EXTENSIONS = CertificateExtension.__table__
+
+# A certificate has a grace period (or had one). Its effective validity in SQL is the model's
+# own expression, `Certificate.valid_until` (over this same table).
+EXTENDED = sa.exists().where(EXTENSIONS.c.certificate_id == CERTS.c.id)
+
+
+def running_grace(as_of: datetime) -> sa.ColumnElement[bool]:
+    """A grace period of the certificate still runs at `as_of`."""
+    return sa.exists().where(
+        EXTENSIONS.c.certificate_id == CERTS.c.id, EXTENSIONS.c.extended_until > as_of
+    )
 
 
 @dataclass
@@ -103,3 +116,24 @@ def _batched(
                     message = f"{what} {row_id}: {type(error.orig or error).__name__}"
                     log.warning("expiry job skipped %s", message)
                     report.skipped_rows.append(message)
+
+
+def _batched_by_validity(
+    conditions: list[sa.ColumnElement[bool]],
+    after: datetime | None,
+    until: datetime,
+    apply: Callable[[list[int]], int],
+    report: ExpiryReport,
+    what: str,
+) -> int:
+    """`_batched` over the certificates matching `conditions` whose effective validity ends in
+    (`after`, `until`]: those without a grace period walk the expiry index as before; the few
+    with one are walked by id, their validity read from their latest extension."""
+    plain = [*conditions, ~EXTENDED, CERTS.c.expires_at <= until]
+    extended = [*conditions, EXTENDED, Certificate.valid_until <= until]
+    if after is not None:
+        plain.append(CERTS.c.expires_at > after)
+        extended.append(Certificate.valid_until > after)
+    total = _batched(sa.select(*BY_EXPIRY).where(*plain), BY_EXPIRY, apply, report, what)
+    by_id = (CERTS.c.id,)
+    return total + _batched(sa.select(*by_id).where(*extended), by_id, apply, report, what)

@@ -1,4 +1,5 @@
-"""Expiry: active certificates past their `expires_at`, and their certified enrolments."""
+"""Expiry: active certificates past their effective validity (`expires_at`, or the end of
+their grace period), and their certified enrolments."""
 
 from __future__ import annotations
 
@@ -7,42 +8,48 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import CertificateStatus, EnrolmentStatus
+from webapp.models import Certificate, CertificateStatus, EnrolmentStatus
 from webapp.services.recertification.batches import (
     BY_EXPIRY,
     CERTS,
     ENROLMENTS,
     ExpiryReport,
     _batched,
+    _batched_by_validity,
+    running_grace,
 )
 
 
 def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
-    """Active certificates whose `expires_at` has passed (at the exact instant included)
-    become expired, and so do their certified enrolments, batch by batch. A catch-up pass
+    """Active certificates whose effective validity has passed (at the exact instant
+    included) become expired, and so do their certified enrolments, batch by batch; one inside
+    a grace period is left alone until it ends (expired_at: when it ended). A catch-up pass
     over the last 30 days expires enrolments whose certificate expired without them."""
-    due = sa.select(*BY_EXPIRY).where(
-        CERTS.c.status == CertificateStatus.ACTIVE.value,
-        CERTS.c.expires_at <= as_of,
-        report.scope(),
-    )
+    active = [CERTS.c.status == CertificateStatus.ACTIVE.value, report.scope()]
 
     def expire(ids: list[int]) -> int:
         # Set-based on purpose: the daily run expires certificates and their enrolments batch
-        # by batch without loading them; `WHERE status = 'active'` makes a rerun a no-op.
+        # by batch without loading them; `WHERE status = 'active'` makes a rerun a no-op, and
+        # a grace period granted meanwhile keeps its certificate out.
         # (So there are no Certificate.expire / Enrolment.expire model methods.)
         enrolment_ids = list(
             db.session.scalars(
                 sa.update(CERTS)
-                .where(CERTS.c.id.in_(ids), CERTS.c.status == CertificateStatus.ACTIVE.value)
-                .values(status=CertificateStatus.EXPIRED.value, expired_at=CERTS.c.expires_at)
+                .where(
+                    CERTS.c.id.in_(ids),
+                    CERTS.c.status == CertificateStatus.ACTIVE.value,
+                    ~running_grace(as_of),
+                )
+                .values(status=CertificateStatus.EXPIRED.value, expired_at=Certificate.valid_until)
                 .returning(CERTS.c.enrolment_id)
             )
         )
         report.enrolments_expired += _expire_enrolments(enrolment_ids)
         return len(enrolment_ids)
 
-    report.certificates_expired += _batched(due, BY_EXPIRY, expire, report, "certificate")
+    report.certificates_expired += _batched_by_validity(
+        active, None, as_of, expire, report, "certificate"
+    )
 
     lagging = (
         sa.select(*BY_EXPIRY)

@@ -1,5 +1,6 @@
 """Notices: notifications and their queued e-mails, written by INSERT ... SELECT with a unique
-key each, for opened renewals, reminders before expiry and on expiry.
+key each, for opened renewals, reminders before expiry and on expiry (both by the effective
+validity: a grace period moves them to its end).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from webapp.models import (
     User,
 )
 from webapp.services.recertification.batches import (
-    BY_EXPIRY,
     CERTS,
     ENROLMENTS,
     ExpiryReport,
-    _batched,
+    _batched_by_validity,
     _try_lock,
 )
 
@@ -202,19 +202,16 @@ def send_reminders(
 ) -> int:
     """Reminders before expiry (config CERT_REMINDER_OFFSETS_DAYS, default 30 and 7 days) and
     on expiry, each at most once per certificate and offset (unique notification key), in
-    keyset batches over the expiry index. Idempotent; never commits."""
+    keyset batches over the expiry index; the days left count to the end of a grace period
+    (none is sent "on expiry" while one runs). Idempotent; never commits."""
     report = report or ExpiryReport(as_of=as_of)
     if lock and not _try_lock():
         report.locked_out = True
         return 0
     sent = 0
+    active = [CERTS.c.status == CertificateStatus.ACTIVE.value, report.scope()]
     for offset, smaller in reminder_bands(current_app.config["CERT_REMINDER_OFFSETS_DAYS"]):
-        band = sa.select(*BY_EXPIRY).where(
-            CERTS.c.status == CertificateStatus.ACTIVE.value,
-            CERTS.c.expires_at > max(as_of, as_of + timedelta(days=smaller)),
-            CERTS.c.expires_at <= as_of + timedelta(days=offset),
-            report.scope(),
-        )
+        band = (max(as_of, as_of + timedelta(days=smaller)), as_of + timedelta(days=offset))
         body = f"It expires within {offset} days. Renew it from the CertifiKation Center."
         rows = functools.partial(
             _notice_rows,
@@ -224,9 +221,9 @@ def send_reminders(
             as_of=as_of,
         )
         email_bodies = _email_bodies("certificate_expiring", body)
-        sent += _batched(
-            band,
-            BY_EXPIRY,
+        sent += _batched_by_validity(
+            active,
+            *band,
             lambda ids, rows=rows, email_bodies=email_bodies: _insert_notifications(
                 rows(ids), email_bodies, as_of, report
             ),
@@ -244,15 +241,10 @@ def send_reminders(
     expired_email = _email_bodies("certificate_expired", expired_body)
     # One walk per status, so that each is a range of the (status, expires_at, id) index.
     for status in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
-        lapsed = sa.select(*BY_EXPIRY).where(
-            CERTS.c.status == status.value,
-            CERTS.c.expires_at <= as_of,
-            CERTS.c.expires_at > as_of - timedelta(days=30),
-            report.scope(),
-        )
-        sent += _batched(
-            lapsed,
-            BY_EXPIRY,
+        sent += _batched_by_validity(
+            [CERTS.c.status == status.value, report.scope()],
+            as_of - timedelta(days=30),
+            as_of,
             lambda ids: _insert_notifications(expired_rows(ids), expired_email, as_of, report),
             report,
             "certificate",
