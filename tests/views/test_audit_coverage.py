@@ -15,6 +15,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -29,10 +30,12 @@ from tests.factories import (
     UserFactory,
     awaiting_evaluation,
     enrolled_learner,
+    enrolment_in,
     evidence_path,
     issued_certificate,
     peer_quiz_path,
     published_path,
+    requirement_ids,
 )
 from webapp.extensions import db
 from webapp.models import AuditEvent, PdfStatus, QuizVersion, Role, Tenant, User
@@ -151,6 +154,26 @@ def programme_enrol(world):
     programme, learner = published_path(world.tenant), UserFactory(tenant=world.tenant)
     url = f"/certs/admin/programs/{programme.id}/enrol"
     return Call(world.admin, url, {"user_ids": str(learner.id)}, learner)
+
+
+def enrolment_cancel(world):
+    enrolment = enrolment_in(world.tenant)
+    url = f"/certs/admin/enrolments/{enrolment.id}/cancel"
+    return Call(world.admin, url, {"reason": "Left the company"}, enrolment.user)
+
+
+def requirement_record(world):
+    enrolment = enrolment_in(world.tenant)
+    rid = requirement_ids(enrolment)[0]
+    url = f"/certs/admin/enrolments/{enrolment.id}/requirements/{rid}/record"
+    return Call(world.admin, url, {"reason": "Observed on the job"}, enrolment.user)
+
+
+def certificate_extend(world):
+    certificate = issued_certificate(world.tenant, validity_days=30)
+    until = (certificate.expires_at + timedelta(days=10)).date().isoformat()
+    url = f"/certs/admin/certificates/{certificate.id}/grace-period"
+    return Call(world.admin, url, {"until": until, "reason": "Course full"}, certificate.user)
 
 
 def _unit(world: World, **kwargs):
@@ -342,6 +365,9 @@ DRIVERS: dict[str, Callable[[World], Call]] = {
     "admin.programme_edit": programme_edit,
     "admin.programme_enrol": programme_enrol,
     "admin.org_unit_new": org_unit_new,
+    "admin.enrolment_cancel": enrolment_cancel,
+    "admin.requirement_record": requirement_record,
+    "admin.certificate_extend": certificate_extend,
     "admin.org_unit_rename": org_unit_rename,
     "admin.org_unit_move": org_unit_move,
     "admin.org_unit_mentor_add": org_unit_mentor_add,
