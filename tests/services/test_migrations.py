@@ -209,3 +209,26 @@ def test_requirement_settings_keep_their_values_through_the_column_rename(empty_
     downgrade(revision="0003")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("path_requirements")}
     assert "metadata" in columns and "settings" not in columns
+
+
+def test_0007_renames_clashing_top_level_units_then_makes_the_names_unique(empty_app):
+    upgrade(revision="0006")
+    now = "2026-06-15 10:00:00+00:00"
+    insert("tenants", id=1, name="Acme", slug="acme", holder_name_display="full", created_at=now)
+    for unit_id in (1, 2, 3):
+        insert("org_units", id=unit_id, tenant_id=1, name="North", created_at=now)
+    insert("org_units", id=4, tenant_id=1, parent_id=1, name="North", created_at=now)
+    db.session.commit()
+    upgrade(revision="0007")
+    names = db.session.execute(sa.text("SELECT id, name FROM org_units ORDER BY id")).all()
+    assert [tuple(row) for row in names] == [
+        (1, "North"),
+        (2, "North (2)"),
+        (3, "North (3)"),
+        (4, "North"),  # inside another unit: not top-level, untouched
+    ]
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        insert("org_units", id=5, tenant_id=1, name="North", created_at=now)
+        db.session.flush()
+    db.session.rollback()

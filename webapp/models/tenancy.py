@@ -62,7 +62,18 @@ class OrgUnit(TenantScoped, Timestamped, Base):
     """A department or site; org units form a tree inside a tenant."""
 
     __tablename__ = "org_units"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "parent_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "parent_id", "name"),
+        # NULL parents never clash in the constraint above: top-level names need their own.
+        sa.Index(
+            "uq_org_units_top_level_name",
+            "tenant_id",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("parent_id IS NULL"),
+            postgresql_where=sa.text("parent_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(
