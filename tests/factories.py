@@ -20,6 +20,7 @@ from webapp.models import (
     OrgUnit,
     PathRequirement,
     PathStatus,
+    PlatformOperator,
     ProgressStatus,
     Quiz,
     QuizVersion,
@@ -290,3 +291,15 @@ def enrolled_learner(tenant: Tenant, *, questions: list[dict] | None = None, **q
         if r["kind"] == "quiz"
     )
     return learner, enrolment, requirement_id
+
+
+# --- Platform slice (installation operators) ---------------------------------------------------
+
+
+class PlatformOperatorFactory(Base):
+    class Meta:
+        model = PlatformOperator
+
+    email = factory.Sequence(lambda n: f"operator{n}@installation.test")
+    full_name = factory.Sequence(lambda n: f"Operator Number{n}")
+    password_hash = _PASSWORD_HASH
