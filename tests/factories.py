@@ -24,6 +24,7 @@ from webapp.models import (
     OrgUnit,
     PathRequirement,
     PathStatus,
+    PlatformOperator,
     ProgressStatus,
     Quiz,
     QuizVersion,
@@ -535,3 +536,15 @@ def requirement_ids(enrolment: Enrolment) -> list[int]:
 
     ordered = sorted(enrolment.program_snapshot["requirements"], key=lambda r: r["sort_order"])
     return [r["requirement_id"] for r in ordered]
+
+
+# --- Platform slice (installation operators) ---------------------------------------------------
+
+
+class PlatformOperatorFactory(Base):
+    class Meta:
+        model = PlatformOperator
+
+    email = factory.Sequence(lambda n: f"operator{n}@installation.test")
+    full_name = factory.Sequence(lambda n: f"Operator Number{n}")
+    password_hash = _PASSWORD_HASH

@@ -44,6 +44,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     from webapp.center.views import bp as center_bp
     from webapp.certificates.views import bp as certificates_bp
     from webapp.peer_review.views import bp as peer_review_bp
+    from webapp.platform.views import bp as platform_bp
     from webapp.portfolio.views import bp as portfolio_bp
     from webapp.programmes.views import bp as programmes_bp
     from webapp.quiz.views import bp as quiz_bp
@@ -59,6 +60,7 @@ def create_app(config: str | Config | None = None) -> Flask:
         portfolio_bp,
         admin_bp,
         api_bp,
+        platform_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,8 @@
 """Login, role checks and the tenant-scoped loaders (`..._or_404`).
 
-Every view is login-only unless decorated with `@public`. Rows of another tenant are
+Every view is login-only unless decorated with `@public`. Installation operators (who belong
+to no tenant) reach only the platform console: every other page answers them 403, and the
+console answers tenant users 403. Rows of another tenant are
 loaded through `tenant_get_or_404` / `tenant_select`, so they answer 404 exactly like
 rows that do not exist.
 """
@@ -12,15 +14,17 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import contains_eager
 
 from webapp import htmx
 from webapp.extensions import db, login_manager
-from webapp.models import Role, User
+from webapp.models import PlatformOperator, Role, Tenant, TenantStatus, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
+OPERATOR_PREFIX = "op:"
 
 
 def public(view: F) -> F:
@@ -82,16 +86,42 @@ def first_or_404(statement: sa.Select[tuple[M]]) -> M:
     return row
 
 
+def operator_required(view: F) -> F:
+    """Allow installation operators only; tenant users get 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_operator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
 @login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+def _load_user(session_id: str) -> User | PlatformOperator | None:
+    # Users' ids are "<id>:<token>", operators' "op:<id>:<token>" (PlatformOperator.get_id).
+    operator = session_id.startswith(OPERATOR_PREFIX)
+    account_id, _, token = session_id.removeprefix(OPERATOR_PREFIX).partition(":")
+    if not account_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
-    # A rotated token (logout) or a deactivated account ends the session server-side.
-    if user is None or user.session_token != token or not user.active:
+    if operator:
+        account = db.session.get(PlatformOperator, int(account_id))
+    else:
+        # The tenant in the same query: its status decides, and every page shows its name.
+        account = db.session.scalar(
+            sa.select(User)
+            .join(User.tenant)
+            .options(contains_eager(User.tenant))
+            .where(User.id == int(account_id), Tenant.status == TenantStatus.ACTIVE)
+        )
+    # A rotated token (logout), a deactivated account or a suspended tenant ends the session
+    # server-side, at once.
+    if account is None or account.session_token != token or not account.active:
         return None
-    return user
+    return account
 
 
 @login_manager.unauthorized_handler
@@ -114,4 +144,11 @@ def init_login(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        # Operators never see a tenant's pages: only the platform console (and logging out);
+        # the site's root sends them to the console.
+        if current_user.is_operator and request.blueprint != "platform":
+            if request.endpoint == "center.index":
+                return redirect(url_for("platform.home"))
+            if request.endpoint != "auth.logout":
+                abort(403)
         return None

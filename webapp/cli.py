@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -14,6 +15,7 @@ from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
 from webapp.models import CertificationPath, Tenant
 from webapp.services import demo, programme_files, recertification
+from webapp.services import platform as installation
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 # The command group keeps the name `flask programs`: it is a documented interface (README,
@@ -166,7 +168,63 @@ def run_expiry(as_of: str | None) -> None:
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(platform_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(programmes_cli)
     app.cli.add_command(certs_cli)
+
+
+platform_cli = AppGroup("platform", help="The installation: its operators and tenants.")
+
+
+def _refused(error: ValidationFailed) -> click.exceptions.Exit:
+    """Print a refusal's problems, one a line, and the exit status 1 to raise."""
+    click.echo(error.message, err=True)
+    for where, messages in error.problems.items():
+        for message in messages:
+            click.echo(f"  {where}: {message}", err=True)
+    return click.exceptions.Exit(1)
+
+
+@platform_cli.command("create-operator")
+@click.argument("email")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def create_operator(email: str, name: str, password_stdin: bool) -> None:
+    """Create an installation operator, who logs in as usual and lands on /platform/."""
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        operator = installation.create_operator(email, name, password)
+    except ValidationFailed as error:
+        raise _refused(error) from error
+    db.session.commit()
+    click.echo(f"Operator {operator.full_name} <{operator.email}> created.")
+
+
+@platform_cli.command("create-tenant")
+@click.argument("name")
+@click.argument("admin_email")
+@click.option("--slug", default="", help="The tenant's slug (default: made from NAME).")
+@click.option("--admin-name", default="", help="The admin's name (default: from the e-mail).")
+def create_tenant(name: str, admin_email: str, slug: str, admin_name: str) -> None:
+    """Create a tenant and its first admin, who is e-mailed an invitation to set a password;
+    the invitation link is printed too (a fresh install may have no mail server yet)."""
+
+    data = {"name": name, "slug": slug, "admin_email": admin_email, "admin_name": admin_name}
+    try:
+        created = installation.create_tenant(data, None)
+    except ValidationFailed as error:
+        raise _refused(error) from error
+    db.session.commit()
+    link = installation.invitation_link(created.admin)
+    outbox.dispatch_committed()
+    click.echo(f"Tenant {created.tenant.name} ({created.tenant.slug}) created.")
+    click.echo(f"Its admin {created.admin.email} was invited by e-mail. Invitation link:")
+    click.echo(f"  {link}")

@@ -171,13 +171,21 @@ def check_artifact(filename: str, data: bytes) -> tuple[str | None, str | None]:
     return extension, None
 
 
-def check_image(data: bytes, max_bytes: int) -> tuple[str | None, str | None]:
-    """(extension, problem): the image type found in the content, or why it is refused."""
+IMAGE_LABELS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF"}
+
+
+def check_image(
+    data: bytes, max_bytes: int, accepted: tuple[str, ...] = tuple(IMAGE_TYPES)
+) -> tuple[str | None, str | None]:
+    """(extension, problem): the image type found in the content (one of `accepted`, by
+    default PNG, JPEG and GIF), or why it is refused."""
     if len(data) > max_bytes:
         return None, f"The image is larger than {max_bytes // 1024} KB."
     kind = filetype.guess(data)
-    if kind is None or kind.extension not in IMAGE_TYPES:
-        return None, "Upload a PNG, JPEG or GIF image."
+    if kind is None or kind.extension not in accepted or kind.extension not in IMAGE_TYPES:
+        labels = [IMAGE_LABELS[t] for t in accepted]
+        named = " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+        return None, f"Upload a {named} image."
     return kind.extension, None
 
 

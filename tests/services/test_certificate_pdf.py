@@ -130,3 +130,33 @@ def test_qr_is_drawn_as_one_path():
     # Many rectangles (runs of dark modules), one path, filled once.
     assert content.count(b" re") > 20
     assert content.count(b"\nn ") == 1 and content.count(b"\nf*\n") == 1
+
+
+def test_the_issuers_logo_and_signatory_are_printed_as_at_issuance(app):
+    tenant = TenantFactory(
+        name="Acme Safety", signatory_name="Dana <i>Example", signatory_title="CEO"
+    )
+    storage = get_storage()
+    tenant.logo_key = storage.new_key("logos", "png")
+    storage.save(tenant.logo_key, png(color=(10, 120, 40)))
+    certificate = issued_certificate(tenant, name="Fire Safety")
+    # Changed after issuance: the certificate keeps what it was issued with.
+    tenant.signatory_name, tenant.logo_key = "Someone Else", None
+    certificates.store_certificate_pdf(certificate.id)
+    data = certificates.stored_pdf(certificate).read_bytes()
+    text = page_text(data)
+    assert "Dana <i>Example" in text and "CEO" in text and "For Acme Safety" in text
+    assert "Someone Else" not in text
+    [logo] = pypdf.PdfReader(io.BytesIO(data)).pages[0].images  # no badge: the logo
+    assert logo.image.getpixel((0, 0))[:3] == (10, 120, 40)
+
+
+def test_without_a_signatory_the_issuer_signs():
+    text = page_text(certificate_pdf.render(document()))
+    assert "For Acme Safety" in text and "Issuer" in text
+
+
+def test_a_broken_logo_costs_nothing_but_the_logo():
+    data = certificate_pdf.render(document(logo=b"\x89PNG\r\n\x1a\nbroken"))
+    assert "Safety Fundamentals" in page_text(data)
+    assert len(pypdf.PdfReader(io.BytesIO(data)).pages[0].images) == 0

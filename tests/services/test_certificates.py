@@ -75,6 +75,9 @@ def test_completing_the_last_mandatory_requirement_issues_the_certificate(app):
         "skills": ["Evacuation", "Extinguishers"],
         "badge_key": None,
         "issuer_name": "Acme Safety",
+        "issuer_logo_key": None,
+        "signatory_name": None,
+        "signatory_title": None,
         "serial": 1,
     }
     assert enrolment.status is EnrolmentStatus.CERTIFIED

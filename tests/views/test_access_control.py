@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import TenantFactory, UserFactory
+from tests.factories import PlatformOperatorFactory, TenantFactory, UserFactory
 from tests.views.test_isolation import foreign_urls
 from webapp.models import Role
 
 ADMIN_PREFIX = "/certs/admin"
+PLATFORM_PREFIX = "/platform"
 MENTOR_PREFIX = "/certs/reviews"
 # What a working review route answers a mentor or admin asking with an empty form: the page,
 # the redirect after a write, or the form refused (422).
@@ -94,3 +95,36 @@ def test_every_review_route_is_for_mentors_and_admins(client, login, app, tenant
 def test_the_dashboard_is_for_every_role(client, login, role):
     login(UserFactory(role=role))
     assert client.get("/certs").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.MENTOR, Role.ADMIN])
+def test_every_platform_route_answers_403_to_tenant_users(client, login, app, own_urls, role):
+    login(UserFactory(role=role))
+    statuses = answers(client, app, PLATFORM_PREFIX, own_urls)
+    assert {route: s for route, s in statuses.items() if s != 403} == {}
+
+
+def test_every_platform_page_works_for_operators(client, login, app, own_urls):
+    login(PlatformOperatorFactory())
+    statuses = answers(client, app, PLATFORM_PREFIX, own_urls, only="GET")
+    assert {route: s for route, s in statuses.items() if not 200 <= s < 400} == {}
+
+
+def test_every_tenant_route_answers_403_to_operators(client, login, app, own_urls):
+    """Operators never see a tenant's pages: every route that needs a login, but the platform
+    console's, logging out and the site's root (a redirect to the console), answers 403 on
+    every method (with a tenant's real ids)."""
+    login(PlatformOperatorFactory())
+    found = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.endpoint.startswith("platform.") or getattr(view, "_public", False):
+            continue
+        if rule.endpoint in ("auth.logout", "center.index", "static"):
+            continue
+        url = own_urls[rule.endpoint] if rule.arguments else rule.rule
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            with client.open(url, method=method) as response:
+                found[rule.endpoint, method] = response.status_code
+    assert any(endpoint.startswith("admin.") for endpoint, _ in found)
+    assert {route: s for route, s in found.items() if s != 403} == {}

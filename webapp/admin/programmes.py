@@ -61,6 +61,8 @@ def _programme_form(programme: CertificationPath | None = None) -> ProgrammeForm
     form = (
         ProgrammeForm(obj=programme) if request.method == "GET" and programme else ProgrammeForm()
     )
+    if request.method == "GET" and programme is None:  # the organisation's default window
+        form.renewal_window_days.data = paths.default_renewal_window(tenant_id())
     others = db.session.execute(
         sa.select(CertificationPath.id, CertificationPath.name)
         .where(CertificationPath.tenant_id == tenant_id())

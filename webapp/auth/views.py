@@ -34,8 +34,13 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    target = request.args.get("next")
+    # Operators land on the platform console and only return to a page of it.
+    console = url_for("platform.home")
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        if current_user.is_operator and not (target or "").startswith(console):
+            target = console
+        return redirect(_safe_next(target))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -46,7 +51,9 @@ def login():
             db.session.commit()
             session.clear()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            if user.is_operator and not (target or "").startswith(console):
+                target = console
+            return redirect(_safe_next(target), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 

@@ -6,7 +6,7 @@ from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp import clock
-from webapp.center import notifications  # noqa: F401  (attaches the notifications page)
+from webapp.center import logo, notifications  # noqa: F401  (attach their routes)
 from webapp.center.blueprint import bp
 from webapp.models import EnrolmentStatus
 from webapp.services import certificates

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.errors import InvalidTransition
 from webapp.models.base import Base, TenantScoped, Timestamped
 from webapp.models.types import UTCDateTime, enum_column_type
 
@@ -53,6 +54,18 @@ class Tenant(Timestamped, Base):
     @property
     def is_active(self) -> bool:
         return self.status is TenantStatus.ACTIVE
+
+    def suspend(self) -> None:
+        """Active -> suspended. Raises InvalidTransition when it is suspended already."""
+        if self.status is TenantStatus.SUSPENDED:
+            raise InvalidTransition(f"{self.name} is suspended already.")
+        self.status = TenantStatus.SUSPENDED
+
+    def reactivate(self) -> None:
+        """Suspended -> active. Raises InvalidTransition when it is active already."""
+        if self.status is TenantStatus.ACTIVE:
+            raise InvalidTransition(f"{self.name} is active already.")
+        self.status = TenantStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"

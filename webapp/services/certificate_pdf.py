@@ -3,9 +3,9 @@
 Pure rendering: it takes a `CertificateDocument` (plain values, no database) and returns the
 bytes, so the job, the tests and the benchmark call the same code. Every text is drawn with
 `drawString` (never `Paragraph`), so a name such as `Ana <b>&` is printed exactly as typed.
-The badge comes as bytes read from storage and the QR code is computed locally: nothing is
-fetched from the network. Output is byte-for-byte reproducible (`invariant`), so two workers
-rendering the same certificate write the same file.
+The badge and the issuer's logo come as bytes read from storage and the QR code is computed
+locally: nothing is fetched from the network. Output is byte-for-byte reproducible
+(`invariant`), so two workers rendering the same certificate write the same file.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ FONT = "CertifiKation-Sans"
 FONT_BOLD = "CertifiKation-Sans-Bold"
 INK = (0.11, 0.16, 0.27)
 ACCENT = (0.13, 0.35, 0.62)
+LOGO = (150, 96)  # the box of the issuer's logo (width, height)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class CertificateDocument:
     verification_url: str
     skills: tuple[str, ...] = field(default_factory=tuple)
     badge: bytes | None = None
+    logo: bytes | None = None  # the issuer's
+    signatory_name: str = ""
+    signatory_title: str = ""
 
 
 def _register_fonts() -> None:
@@ -119,12 +123,21 @@ def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_badge(canvas: Canvas, badge: bytes, x: float, y: float, size: float) -> None:
+def _draw_image(
+    canvas: Canvas,
+    what: str,
+    data: bytes,
+    x: float,
+    y: float,
+    box: tuple[float, float],
+    anchor: str,
+) -> None:
+    """An image scaled into the `box` (width, height) at x, y, keeping its proportions."""
     try:
-        image = ImageReader(io.BytesIO(badge))
-        canvas.drawImage(image, x, y, size, size, preserveAspectRatio=True, mask="auto")
-    except Exception as exc:  # a broken badge must not cost the learner their certificate
-        log.warning("certificate badge could not be drawn: %s", exc)
+        image = ImageReader(io.BytesIO(data))
+        canvas.drawImage(image, x, y, *box, preserveAspectRatio=True, anchor=anchor, mask="auto")
+    except Exception as exc:  # a broken image must not cost the learner their certificate
+        log.warning("certificate %s could not be drawn: %s", what, exc)
 
 
 def render(document: CertificateDocument) -> bytes:
@@ -143,7 +156,9 @@ def render(document: CertificateDocument) -> bytes:
     canvas.setLineWidth(0.8)
     canvas.rect(32, 32, PAGE_WIDTH - 64, PAGE_HEIGHT - 64)
     if document.badge:
-        _draw_badge(canvas, document.badge, 56, PAGE_HEIGHT - 56 - 96, 96)
+        _draw_image(canvas, "badge", document.badge, 56, PAGE_HEIGHT - 152, (96, 96), "c")
+    if document.logo:  # top right, as high as the badge, at most 150 wide
+        _draw_image(canvas, "logo", document.logo, PAGE_WIDTH - 206, PAGE_HEIGHT - 152, LOGO, "ne")
 
     text_width = PAGE_WIDTH - 2 * 180
     canvas.setFillColorRGB(*ACCENT)
@@ -176,8 +191,15 @@ def render(document: CertificateDocument) -> bytes:
     canvas.setLineWidth(0.8)
     canvas.setStrokeColorRGB(*INK)
     canvas.line(PAGE_WIDTH / 2 - 120, 110, PAGE_WIDTH / 2 + 120, 110)
-    _centred(canvas, f"For {document.issuer_name}", 94, FONT_BOLD, 11, 240)
-    _centred(canvas, "Issuer", 80, FONT, 9, 240)
+    if document.signatory_name:
+        lines = [(document.signatory_name, FONT_BOLD, 11)]
+        if document.signatory_title:
+            lines.append((document.signatory_title, FONT, 9))
+        lines.append((f"For {document.issuer_name}", FONT, 9))
+    else:
+        lines = [(f"For {document.issuer_name}", FONT_BOLD, 11), ("Issuer", FONT, 9)]
+    for index, (text, font, size) in enumerate(lines):
+        _centred(canvas, text, 94 - 14 * index, font, size, 240)
 
     qr_size = 120
     qr_x, qr_y = PAGE_WIDTH - 56 - qr_size, 64

@@ -11,7 +11,7 @@ from flask import current_app
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import EmailStatus, OutboxEmail, User
+from webapp.models import EmailStatus, OutboxEmail, Tenant, User
 from webapp.outbox import defer
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,15 @@ def queue_email(user: User, subject: str, body: str, html_body: str | None = Non
     return email
 
 
-def _message(email: OutboxEmail, sender: str) -> EmailMessage:
+def _message(email: OutboxEmail, sender: str, reply_to: str | None = None) -> EmailMessage:
     """The message that `email` is sent as: its text alone, or with an HTML part
-    multipart/alternative (text first, then HTML: clients show the last part they can)."""
+    multipart/alternative (text first, then HTML: clients show the last part they can);
+    with a Reply-To header when its tenant set a reply-to address."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email.to_address
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = email.subject
     message.set_content(email.body)
     if email.html_body:
@@ -48,7 +51,8 @@ def _message(email: OutboxEmail, sender: str) -> EmailMessage:
 
 
 def deliver(email_id: int) -> None:
-    """Send one pending e-mail by SMTP (see _message), or (no MAIL_SERVER) log it and keep
+    """Send one pending e-mail by SMTP (see _message; Reply-To is the tenant's setting at the
+    time of sending), or (no MAIL_SERVER) log it and keep
     it as sent in the outbox, where admins can read it. Does nothing for an e-mail already
     sent. Never commits."""
     email = db.session.get(OutboxEmail, email_id, with_for_update=True)
@@ -57,7 +61,9 @@ def deliver(email_id: int) -> None:
     email.attempts += 1
     server = current_app.config.get("MAIL_SERVER")
     if server:
-        message = _message(email, current_app.config["MAIL_FROM"])
+        tenant = db.session.get(Tenant, email.tenant_id)
+        reply_to = tenant.reply_to if tenant is not None else None
+        message = _message(email, current_app.config["MAIL_FROM"], reply_to)
         with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
             smtp.send_message(message)
     else:

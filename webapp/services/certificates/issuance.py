@@ -40,12 +40,12 @@ def certificate_of(enrolment_id: int) -> Certificate | None:
 
 def issue_certificate(enrolment: Enrolment) -> Certificate:
     """Issue the certificate of a completed enrolment: next number of the year, random public
-    token, expiry from the snapshot's validity, holder/programme/level/version/skills/badge
-    frozen in `meta`; a renewal links the certificate it renews; the enrolment becomes
-    certified; audit event, notification (and e-mail), portfolio item, and the PDF job
-    deferred until after the commit. Idempotent: a certificate that exists is returned as is
-    (the unique enrolment_id decides under races). Raises Conflict when the enrolment is not
-    completed. Flushes, never commits."""
+    token, expiry from the snapshot's validity, holder/programme/level/version/skills/badge and
+    the issuer's name, logo and signatory frozen in `meta`; a renewal links the certificate it
+    renews; the enrolment becomes certified; audit event, notification (and e-mail), portfolio
+    item, and the PDF job deferred until after the commit. Idempotent: a certificate that
+    exists is returned as is (the unique enrolment_id decides under races). Raises Conflict
+    when the enrolment is not completed. Flushes, never commits."""
     existing = certificate_of(enrolment.id)
     if existing is not None:
         return existing
@@ -88,6 +88,9 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
                     "skills": [skill.name for skill in programme.skills],
                     "badge_key": programme.badge_image_key,
                     "issuer_name": tenant.name if tenant else "",
+                    "issuer_logo_key": tenant.logo_key if tenant else None,
+                    "signatory_name": tenant.signatory_name if tenant else None,
+                    "signatory_title": tenant.signatory_title if tenant else None,
                     "serial": serial,
                 },
             )

@@ -30,12 +30,16 @@ def pdf_storage_key(certificate: Certificate) -> str:
     return f"certificates/{digest[:2]}/{digest[:32]}.pdf"
 
 
-def certificate_document(certificate: Certificate) -> CertificateDocument:
-    """The values printed on the PDF (all frozen at issuance; the badge read from storage)."""
-    meta = certificate.meta or {}
+def _stored(key: str | None) -> bytes | None:
     storage = get_storage()
-    badge_key = meta.get("badge_key")
-    badge = storage.read(badge_key) if badge_key and storage.exists(badge_key) else None
+    return storage.read(key) if key and storage.exists(key) else None
+
+
+def certificate_document(certificate: Certificate) -> CertificateDocument:
+    """The values printed on the PDF (all frozen at issuance, the issuer's logo and signatory
+    too: a certificate rendered again shows who signed it then; the badge and the logo read
+    from storage)."""
+    meta = certificate.meta or {}
     return CertificateDocument(
         holder_name=meta.get("holder_name", ""),
         programme_name=meta.get("programme_name", ""),
@@ -47,7 +51,10 @@ def certificate_document(certificate: Certificate) -> CertificateDocument:
         issuer_name=meta.get("issuer_name", ""),
         verification_url=verification_url(certificate),
         skills=tuple(meta.get("skills") or ()),
-        badge=badge,
+        badge=_stored(meta.get("badge_key")),
+        logo=_stored(meta.get("issuer_logo_key")),
+        signatory_name=meta.get("signatory_name") or "",
+        signatory_title=meta.get("signatory_title") or "",
     )
 
 

@@ -32,6 +32,7 @@ from webapp.models import (
     path_prerequisites,
 )
 from webapp.services import audit
+from webapp.services.certification_path_management.eligibility import default_renewal_window
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VIDEO_URL_RE = re.compile(r"^https?://[^\s]+$")
@@ -297,7 +298,10 @@ def _apply_programme(
 
 def create_programme(tenant_id: int, actor: User, data: dict[str, Any]) -> CertificationPath:
     """Create a draft programme from validated fields (see validate_programme_fields, plus
-    prerequisite_ids and skill_names). Raises ValidationFailed; flushes, never commits."""
+    prerequisite_ids and skill_names; no renewal window: the tenant's default). Raises
+    ValidationFailed; flushes, never commits."""
+    if data.get("renewal_window_days") is None:
+        data = {**data, "renewal_window_days": default_renewal_window(tenant_id)}
     programme = _apply_programme(CertificationPath(tenant_id=tenant_id), data, actor)
     audit.record(
         tenant_id,

@@ -1,6 +1,6 @@
 """Who may see and enrol: org unit scope (on the tree of `services.org_units`), active
-certificates and the renewal-window rule, prerequisites, and why a learner may not enrol
-themselves.
+certificates and the renewal-window rule (and the window a new programme starts with),
+prerequisites, and why a learner may not enrol themselves.
 
 Reads only.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp import clock
 from webapp.extensions import db
@@ -18,6 +19,7 @@ from webapp.models import (
     CertificateStatus,
     CertificationPath,
     PathStatus,
+    Tenant,
     User,
 )
 from webapp.services.org_units import unit_scope
@@ -77,6 +79,13 @@ def renewal_opens_at(certificate: Certificate, programme: CertificationPath) -> 
     if certificate.expires_at is None:
         return None
     return certificate.expires_at - timedelta(days=programme.renewal_window_days)
+
+
+def default_renewal_window(tenant_id: int) -> int:
+    """The renewal window a new programme of the tenant starts with: the tenant's setting, or
+    the installation's RENEWAL_WINDOW_DAYS."""
+    window = db.session.scalar(sa.select(Tenant.renewal_window_days).where(Tenant.id == tenant_id))
+    return current_app.config["RENEWAL_WINDOW_DAYS"] if window is None else window
 
 
 def certified_blocker(certificate: Certificate, programme: CertificationPath) -> str | None:

@@ -1,0 +1,1 @@
+"""The platform console of the installation operators (blueprint `platform`)."""
