@@ -37,6 +37,7 @@ from tests.factories import (
     published_path,
     requirement_ids,
 )
+from tests.platform_support import image_bytes
 from webapp.extensions import db
 from webapp.models import AuditEvent, PdfStatus, QuizVersion, Role, Tenant, User
 from webapp.services import (
@@ -68,6 +69,11 @@ NO_EVENT = {
     "portfolio.add_evidence": "an item added privately (making it public is audited)",
     "portfolio.add_artifact": "an item added privately (making it public is audited)",
     "portfolio.remove_item": "an item removed from the owner's portfolio (it stops being public)",
+    # Operators belong to no tenant: their actions are written in the tenant they affect with
+    # no actor and the operator in the data (tests/views/test_platform.py checks it).
+    "platform.tenant_new": "an operator creates a tenant: audited in it, without an actor",
+    "platform.tenant_suspend": "an operator suspends a tenant: audited in it, without an actor",
+    "platform.tenant_reactivate": "an operator reactivates a tenant: audited in it, no actor",
 }
 
 
@@ -174,6 +180,16 @@ def certificate_extend(world):
     until = (certificate.expires_at + timedelta(days=10)).date().isoformat()
     url = f"/certs/admin/certificates/{certificate.id}/grace-period"
     return Call(world.admin, url, {"until": until, "reason": "Course full"}, certificate.user)
+
+
+def settings_logo(world):
+    file = (io.BytesIO(image_bytes("PNG")), "logo.png")
+    return Call(world.admin, "/certs/admin/settings/logo", {"logo": file}, multipart=True)
+
+
+def settings_logo_remove(world):
+    world.tenant.logo_key = "logos/earlier.png"
+    return Call(world.admin, "/certs/admin/settings/logo/remove", {})
 
 
 def _unit(world: World, **kwargs):
@@ -365,6 +381,8 @@ DRIVERS: dict[str, Callable[[World], Call]] = {
     "admin.programme_edit": programme_edit,
     "admin.programme_enrol": programme_enrol,
     "admin.org_unit_new": org_unit_new,
+    "admin.settings_logo": settings_logo,
+    "admin.settings_logo_remove": settings_logo_remove,
     "admin.enrolment_cancel": enrolment_cancel,
     "admin.requirement_record": requirement_record,
     "admin.certificate_extend": certificate_extend,
