@@ -535,3 +535,17 @@ def requirement_ids(enrolment: Enrolment) -> list[int]:
 
     ordered = sorted(enrolment.program_snapshot["requirements"], key=lambda r: r["sort_order"])
     return [r["requirement_id"] for r in ordered]
+
+
+# --- People (issue 12, people slice) ---------------------------------------------------------
+
+unit_path = unit_at  # the people tests' name for it
+
+
+def invited_person(tenant: Tenant, **kwargs) -> User:
+    """A person added by an admin who has not set a password yet."""
+
+    person = UserFactory(tenant=tenant, **kwargs)
+    person.clear_password()
+    db.session.flush()
+    return person

@@ -1,0 +1,201 @@
+"""Creating a person and changing their record (name, e-mail, role, org unit, mentor scope,
+external id), audited with the values before and after. Functions flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from webapp.errors import ValidationFailed
+from webapp.extensions import db
+from webapp.models import Role, Tenant, User
+from webapp.services import account_links, audit
+from webapp.services.account_links import LinkPurpose
+from webapp.services.people import rules
+
+FIELDS = ("email", "full_name", "role", "org_unit_id", "mentor_unit_id", "external_id")
+LABELS = {
+    "email": "e-mail",
+    "full_name": "name",
+    "role": "role",
+    "org_unit_id": "org unit",
+    "mentor_unit_id": "mentor scope",
+    "external_id": "external id",
+}
+CHECK_FIELDS = "Please correct the highlighted fields."
+
+
+@dataclass
+class PersonFields:
+    """A person's editable record, normalised (addresses lower-case, text trimmed)."""
+
+    email: str
+    full_name: str
+    role: Role
+    org_unit_id: int | None = None
+    mentor_unit_id: int | None = None
+    external_id: str | None = None
+
+    @classmethod
+    def of(cls, person: User) -> PersonFields:
+        return cls(**{name: getattr(person, name) for name in FIELDS})
+
+    @classmethod
+    def clean(
+        cls,
+        *,
+        email: str | None,
+        full_name: str | None,
+        role: Role | str | None = Role.LEARNER,
+        org_unit_id: int | None = None,
+        mentor_unit_id: int | None = None,
+        external_id: str | None = None,
+    ) -> PersonFields:
+        parsed = role if isinstance(role, Role) else rules.parse_role(role)
+        return cls(
+            email=rules.normalise_email(email),
+            full_name=" ".join((full_name or "").split()),
+            role=parsed or Role.LEARNER,
+            org_unit_id=org_unit_id or None,
+            mentor_unit_id=mentor_unit_id or None,
+            external_id=(external_id or "").strip() or None,
+        )
+
+
+def person_problems(
+    tenant_id: int, fields: PersonFields, person: User | None = None
+) -> dict[str, list[str]]:
+    """Every problem with `fields` for a new person (or for `person`), by field."""
+    found = {
+        "email": rules.email_problem(fields.email)
+        or rules.email_taken_problem(fields.email, person),
+        "full_name": rules.name_problem(fields.full_name),
+        "external_id": rules.external_id_problem(fields.external_id)
+        or rules.external_id_taken_problem(tenant_id, fields.external_id, person),
+    }
+    for name in ("org_unit_id", "mentor_unit_id"):
+        unit_id = getattr(fields, name)
+        if unit_id is not None and rules.unit_of_tenant(tenant_id, unit_id) is None:
+            found[name] = "Choose an org unit of this organisation."
+    return {name: [message] for name, message in found.items() if message}
+
+
+def _unit_name(tenant_id: int, unit_id: int | None) -> str | None:
+    unit = rules.unit_of_tenant(tenant_id, unit_id)
+    return unit.name if unit is not None else None
+
+
+def _shown(tenant_id: int, name: str, value: Any) -> Any:
+    """A field's value as the audit log keeps it (roles by name, units by name)."""
+    if name in {"org_unit_id", "mentor_unit_id"}:
+        return _unit_name(tenant_id, value)
+    return value.value if isinstance(value, Role) else value
+
+
+def create_person(
+    tenant: Tenant,
+    actor: User | None,
+    fields: PersonFields,
+    *,
+    invite: bool = False,
+    via: str = "admin",
+) -> User:
+    """Add a person to `tenant` without a usable password (they set one through an
+    invitation; `invite` sends it at once). Audited as `user.created`. Raises
+    ValidationFailed. Flushes, never commits."""
+    problems = person_problems(tenant.id, fields)
+    if problems:
+        raise ValidationFailed(CHECK_FIELDS, problems)
+    person = User(
+        tenant_id=tenant.id,
+        tenant=tenant,
+        email=fields.email,
+        full_name=fields.full_name,
+        role=fields.role,
+        org_unit_id=fields.org_unit_id,
+        mentor_unit_id=fields.mentor_unit_id,
+        external_id=fields.external_id,
+    )
+    person.clear_password()
+    db.session.add(person)
+    db.session.flush()
+    audit.record(
+        tenant.id,
+        actor,
+        "user.created",
+        "user",
+        person.id,
+        f"{person.full_name} ({person.email}) added as {person.role.value}",
+        subject=person,
+        via=via,
+        values={name: _shown(tenant.id, name, getattr(fields, name)) for name in FIELDS},
+    )
+    if invite:
+        account_links.send_link(person, LinkPurpose.INVITE, actor)
+    return person
+
+
+def update_person(
+    person: User, actor: User | None, fields: PersonFields, *, via: str = "admin"
+) -> dict[str, dict[str, Any]]:
+    """Change `person`'s record to `fields`; returns the changes (field -> before and after).
+    A role change is audited as `user.role_changed`, other changes as `user.updated`; an
+    admin keeps their own admin role and the tenant keeps an active admin. A new address makes
+    links e-mailed to the old one stop working. Raises ValidationFailed. Flushes, never
+    commits."""
+    tenant_id = person.tenant_id
+    problems = person_problems(tenant_id, fields, person)
+    if fields.role is not person.role:
+        refused = rules.admin_guard_problem(person, actor, role=fields.role)
+        if refused:
+            problems["role"] = [refused]
+    if problems:
+        raise ValidationFailed(CHECK_FIELDS, problems)
+    before = PersonFields.of(person)
+    changes = {
+        name: {
+            "before": _shown(tenant_id, name, getattr(before, name)),
+            "after": _shown(tenant_id, name, getattr(fields, name)),
+        }
+        for name in FIELDS
+        if getattr(before, name) != getattr(fields, name)
+    }
+    for name in FIELDS:
+        setattr(person, name, getattr(fields, name))
+    role_change = changes.pop("role", None)
+    if role_change:
+        audit.record(
+            tenant_id,
+            actor,
+            "user.role_changed",
+            "user",
+            person.id,
+            f"{person.full_name}: role {role_change['before']} → {role_change['after']}",
+            subject=person,
+            via=via,
+            changes={"role": role_change},
+        )
+    if changes:
+        audit.record(
+            tenant_id,
+            actor,
+            "user.updated",
+            "user",
+            person.id,
+            f"{person.full_name}: {', '.join(LABELS[name] for name in changes)} changed",
+            subject=person,
+            via=via,
+            changes=changes,
+        )
+    db.session.flush()
+    if role_change:
+        changes["role"] = role_change
+    return changes
+
+
+def set_role(person: User, actor: User | None, role: Role, *, via: str = "admin") -> bool:
+    """Give `person` another role (see update_person's rules). Returns whether it changed.
+    Raises ValidationFailed. Flushes, never commits."""
+    fields = PersonFields.of(person)
+    fields.role = role
+    return bool(update_person(person, actor, fields, via=via))
