@@ -306,42 +306,42 @@ def test_the_directory_searches_filters_and_sorts(tenant, admin):
         email="cid_100%@example.test",
     )
     UserFactory(full_name="Zed Elsewhere")
-    everyone = people.directory(tenant.id)
+    everyone = people.directory_page(tenant.id)
     assert names(everyone) == ["Ada Admin", "Bea Mentor", "Cid Learner"] and everyone.total == 3
-    assert names(people.directory(tenant.id, search="BEA@")) == ["Bea Mentor"]
-    assert names(people.directory(tenant.id, search="100%")) == ["Cid Learner"]
-    assert names(people.directory(tenant.id, search="0%@", role=Role.MENTOR)) == []
-    assert names(people.directory(tenant.id, role=Role.MENTOR)) == ["Bea Mentor"]
+    assert names(people.directory_page(tenant.id, search="BEA@")) == ["Bea Mentor"]
+    assert names(people.directory_page(tenant.id, search="100%")) == ["Cid Learner"]
+    assert names(people.directory_page(tenant.id, search="0%@", role=Role.MENTOR)) == []
+    assert names(people.directory_page(tenant.id, role=Role.MENTOR)) == ["Bea Mentor"]
     tree = people.unit_tree(tenant.id)
-    assert names(people.directory(tenant.id, unit_ids=people.subtree_ids(tree, ops.id))) == [
+    assert names(people.directory_page(tenant.id, unit_ids=people.subtree_ids(tree, ops.id))) == [
         "Bea Mentor",
         "Cid Learner",
     ]
-    assert names(people.directory(tenant.id, status="inactive")) == ["Cid Learner"]
-    assert names(people.directory(tenant.id, status="active", sort="-name")) == [
+    assert names(people.directory_page(tenant.id, status="inactive")) == ["Cid Learner"]
+    assert names(people.directory_page(tenant.id, status="active", sort="-name")) == [
         "Bea Mentor",
         "Ada Admin",
     ]
-    assert names(people.directory(tenant.id, sort="-role")) == [
+    assert names(people.directory_page(tenant.id, sort="-role")) == [
         "Ada Admin",
-        "Bea Mentor",
-        "Cid Learner",
-    ]
-    assert names(people.directory(tenant.id, sort="unit")) == [
         "Bea Mentor",
         "Cid Learner",
+    ]
+    assert names(people.directory_page(tenant.id, sort="unit")) == [
+        "Bea Mentor",
+        "Cid Learner",
         "Ada Admin",
     ]
-    assert names(people.directory(tenant.id, sort="bogus")) == names(everyone)
+    assert names(people.directory_page(tenant.id, sort="bogus")) == names(everyone)
 
 
 def test_the_directory_pages(tenant, admin):
     for n in range(4):
         UserFactory(tenant=tenant, full_name=f"Person {n}")
-    second = people.directory(tenant.id, page=2, per_page=2, args={"q": "", "role": "mentor"})
+    second = people.directory_page(tenant.id, page=2, per_page=2, args={"q": "", "role": "mentor"})
     assert names(second) == ["Person 1", "Person 2"]
     assert (second.pages, second.has_next, second.query_args) == (3, True, {"role": "mentor"})
-    assert names(people.directory(tenant.id, page=99, per_page=2)) == ["Person 3"]
+    assert names(people.directory_page(tenant.id, page=99, per_page=2)) == ["Person 3"]
 
 
 # --- A person's page -----------------------------------------------------------------------

@@ -45,6 +45,7 @@ def foreign_urls(other_tenant):
         **quiz_urls(other_tenant),
         **org_unit_and_enrolment_urls(other_tenant, programme.id),
         **enrolment_urls(other_tenant, cert),
+        **people_urls(other_tenant),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
         "admin.certificate_revoke": f"{cert}/revoke",
@@ -81,6 +82,20 @@ def foreign_urls(other_tenant):
         "admin.quiz_question_remove": f"{quiz}/questions/q1/remove",
         "admin.quiz_question_move": f"{quiz}/questions/q1/move",
         "admin.funnel_export": f"/certs/admin/reports/programs/{programme.id}/funnel.csv",
+    }
+
+
+def people_urls(other_tenant):
+    """A person of `other_tenant` (without history, so that even deletion would be allowed)
+    and the URLs of the people pages about them."""
+    person = f"/certs/admin/people/{UserFactory(tenant=other_tenant).id}"
+    return {
+        "admin.person": person,
+        "admin.person_edit": f"{person}/edit",
+        "admin.person_invite": f"{person}/invite",
+        "admin.person_deactivate": f"{person}/deactivate",
+        "admin.person_reactivate": f"{person}/reactivate",
+        "admin.person_delete": f"{person}/delete",
     }
 
 

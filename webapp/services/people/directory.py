@@ -97,7 +97,7 @@ def parse_sort(value: str | None) -> tuple[str, bool]:
     return key, descending
 
 
-def directory(
+def directory_page(
     tenant_id: int,
     *,
     search: str = "",

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from webapp import clock
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import OrgUnit, Role, Tenant, User
@@ -147,8 +148,17 @@ class PreviewRefused(DomainError):
         )
 
 
+class _ClockSigner(TimestampSigner):
+    """Timestamps from the injectable clock (tests move it)."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
 def _sealer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="people-import-preview")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="people-import-preview", signer=_ClockSigner
+    )
 
 
 def _text_digest(text: str) -> str:
@@ -352,12 +362,12 @@ def _plan_row(
 
 def _changes(row: PlannedRow, person: User, paths: dict[int, str]) -> None:
     """The changes a matched row makes; an empty role, unit or external id cell keeps the
-    person's value."""
+    person's value. A unit still to be created (no id yet) is a change."""
     if row.full_name != person.full_name:
         row.changes["full_name"] = {"before": person.full_name, "after": row.full_name}
     if row.role is not None and row.role is not person.role:
         row.changes["role"] = {"before": person.role.value, "after": row.role.value}
-    if row.unit_path and row.unit_id != person.org_unit_id:
+    if row.unit_path and (row.unit_id is None or row.unit_id != person.org_unit_id):
         before = paths.get(person.org_unit_id) if person.org_unit_id else None
         row.changes["org_unit_id"] = {"before": before, "after": row.unit_path}
     if row.external_id and row.external_id != person.external_id:
