@@ -73,6 +73,12 @@ def unit_paths(tree: list[UnitNode]) -> dict[int, str]:
     return {node.id: node.path for node in tree}
 
 
+def unit_at(tree: list[UnitNode], path: str) -> UnitNode | None:
+    """The unit at `path` ("Operations/North", any case and spacing around "/"). Pure."""
+    wanted = PATH_SEPARATOR.join(part.strip() for part in path.split(PATH_SEPARATOR)).lower()
+    return next((node for node in tree if node.path.lower() == wanted), None)
+
+
 def subtree_ids(tree: list[UnitNode], unit_id: int) -> set[int]:
     """A unit and every unit below it. Pure."""
     below: dict[int | None, list[int]] = {}

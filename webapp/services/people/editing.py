@@ -199,3 +199,29 @@ def set_role(person: User, actor: User | None, role: Role, *, via: str = "admin"
     fields = PersonFields.of(person)
     fields.role = role
     return bool(update_person(person, actor, fields, via=via))
+
+
+def check_password(password: str) -> None:
+    """Raise ValidationFailed if `password` is too weak to be set. Pure apart from config."""
+    problems = account_links.password_problems(password, password)
+    if problems:
+        raise ValidationFailed(problems["password"][0], problems)
+
+
+def set_password(person: User, actor: User | None, password: str) -> None:
+    """Give `person` a password directly (operators on the command line; people otherwise set
+    their own through a link). Ends their sessions; audited. Raises ValidationFailed.
+    Flushes, never commits."""
+    check_password(password)
+    person.set_password(password)
+    person.rotate_session_token()
+    audit.record(
+        person.tenant_id,
+        actor,
+        "user.password_set",
+        "user",
+        person.id,
+        f"Password of {person.full_name} set by an operator",
+        subject=person,
+    )
+    db.session.flush()
