@@ -26,9 +26,16 @@ from webapp.services import audit
 from webapp.services.people import rules
 
 # Audit events about a person that are only the bookkeeping of their record (added, invited,
-# edited by an admin): they do not count as history, and stay (without the person) when a
-# record is deleted.
-RECORD_ACTIONS = ("user.created", "user.invited", "user.updated", "user.role_changed")
+# edited, deactivated by an admin): they do not count as history, and stay (without the
+# person) when a record is deleted.
+RECORD_ACTIONS = (
+    "user.created",
+    "user.invited",
+    "user.updated",
+    "user.role_changed",
+    "user.deactivated",
+    "user.reactivated",
+)
 
 
 @dataclass(frozen=True)
