@@ -539,8 +539,6 @@ def requirement_ids(enrolment: Enrolment) -> list[int]:
 
 # --- People (issue 12, people slice) ---------------------------------------------------------
 
-unit_path = unit_at  # the people tests' name for it
-
 
 def invited_person(tenant: Tenant, **kwargs) -> User:
     """A person added by an admin who has not set a password yet."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory, unit_path
+from tests.factories import TenantFactory, UserFactory, unit_at
 from webapp.extensions import db
 from webapp.models import AuditEvent, OutboxEmail, Role, User
 
@@ -34,7 +34,7 @@ def person(email: str) -> User | None:
 
 
 def test_create_invites_by_default(run, tenant):
-    unit = unit_path(tenant, "Operations/North")
+    unit = unit_at(tenant, "Operations/North")
     result = run(
         "create",
         "Dana@Example.test",

@@ -78,14 +78,14 @@ def person_new():
                 else f"{person.full_name} added. Send an invitation from this page when ready.",
                 "success",
             )
-            return htmx.see_other(url_for("admin.person", person_id=person.id))
+            return htmx.see_other(url_for("admin.person", user_id=person.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/people/person_new.html", form=form), status
 
 
-@bp.get("/people/<int:person_id>")
-def person(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.get("/people/<int:user_id>")
+def person(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     tree = people.unit_tree(tenant_id())
     return render_template(
         "admin/people/person.html",
@@ -96,9 +96,9 @@ def person(person_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-def person_edit(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
+def person_edit(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
     form.set_units(people.unit_tree(tenant_id()))
     if form.validate_on_submit():
@@ -110,14 +110,14 @@ def person_edit(person_id: int):
         else:
             db.session.commit()
             flash("Changes saved." if changes else "Nothing was changed.", "success")
-            return htmx.see_other(url_for("admin.person", person_id=person.id))
+            return htmx.see_other(url_for("admin.person", user_id=person.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/people/person_edit.html", form=form, person=person), status
 
 
-@bp.post("/people/<int:person_id>/invite")
-def person_invite(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.post("/people/<int:user_id>/invite")
+def person_invite(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     try:
         people.invite(person, _actor())
     except Conflict as error:
@@ -126,12 +126,12 @@ def person_invite(person_id: int):
     else:
         db.session.commit()
         flash(f"Invitation sent to {person.email}; earlier links no longer work.", "success")
-    return htmx.see_other(url_for("admin.person", person_id=person.id))
+    return htmx.see_other(url_for("admin.person", user_id=person.id))
 
 
-@bp.route("/people/<int:person_id>/deactivate", methods=["GET", "POST"])
-def person_deactivate(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.route("/people/<int:user_id>/deactivate", methods=["GET", "POST"])
+def person_deactivate(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     error = None
     if request.method == "POST":
         try:
@@ -142,25 +142,25 @@ def person_deactivate(person_id: int):
         else:
             db.session.commit()
             flash(f"{person.full_name} is deactivated and was logged out.", "success")
-            return htmx.see_other(url_for("admin.person", person_id=person.id))
+            return htmx.see_other(url_for("admin.person", user_id=person.id))
     status = 409 if error else 200
     return render_template(
         "admin/people/person_deactivate.html", person=person, error=error
     ), status
 
 
-@bp.post("/people/<int:person_id>/reactivate")
-def person_reactivate(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.post("/people/<int:user_id>/reactivate")
+def person_reactivate(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     people.reactivate(person, _actor())
     db.session.commit()
     flash(f"{person.full_name} can log in again.", "success")
-    return htmx.see_other(url_for("admin.person", person_id=person.id))
+    return htmx.see_other(url_for("admin.person", user_id=person.id))
 
 
-@bp.route("/people/<int:person_id>/delete", methods=["GET", "POST"])
-def person_delete(person_id: int):
-    person = tenant_get_or_404(User, person_id)
+@bp.route("/people/<int:user_id>/delete", methods=["GET", "POST"])
+def person_delete(user_id: int):
+    person = tenant_get_or_404(User, user_id)
     if request.method == "POST":
         name = person.full_name
         try:
