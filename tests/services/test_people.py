@@ -3,6 +3,8 @@ person's page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,7 +15,7 @@ from tests.factories import (
     invited_person,
     issued_certificate,
     published_path,
-    unit_path,
+    unit_at,
 )
 from webapp import clock
 from webapp.errors import Conflict, ValidationFailed
@@ -56,7 +58,7 @@ def problems(call) -> dict:
 
 
 def test_a_new_person_has_no_usable_password_and_is_audited(tenant, admin):
-    unit = unit_path(tenant, "Operations/North")
+    unit = unit_at(tenant, "Operations/North")
     person = people.create_person(
         tenant,
         admin,
@@ -81,7 +83,7 @@ def test_a_new_person_has_no_usable_password_and_is_audited(tenant, admin):
         person.id,
         person.id,
     )
-    assert event.data["values"]["org_unit_id"] == "North"
+    assert event.data["values"]["org_unit_id"] == "Operations/North"
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
 
 
@@ -96,7 +98,7 @@ def test_records_are_checked(tenant, admin):
     other = TenantFactory()
     UserFactory(tenant=other, email="taken@example.test")
     UserFactory(tenant=tenant, external_id="E1")
-    foreign_unit = unit_path(other, "Secret")
+    foreign_unit = unit_at(other, "Secret")
     found = problems(
         lambda: people.create_person(
             tenant,
@@ -124,8 +126,8 @@ def test_records_are_checked(tenant, admin):
         assert set(caught.value.problems) == {"email"}
 
 
-def test_changes_are_audited_with_the_values_before_and_after(tenant, admin):
-    north = unit_path(tenant, "Operations/North")
+def test_changes_are_audited_as_one_event_with_the_values_before_and_after(tenant, admin):
+    north = unit_at(tenant, "Operations/North")
     person = UserFactory(tenant=tenant, full_name="Dana Example", email="dana@example.test")
     changes = people.update_person(
         person,
@@ -133,18 +135,41 @@ def test_changes_are_audited_with_the_values_before_and_after(tenant, admin):
         fields(full_name="Dana Changed", role="mentor", org_unit_id=north.id, external_id="E9"),
     )
     assert set(changes) == {"full_name", "role", "org_unit_id", "external_id"}
-    (role_event,) = events("user.role_changed")
-    assert role_event.data["changes"] == {"role": {"before": "learner", "after": "mentor"}}
-    assert role_event.subject_user_id == person.id
-    (updated,) = events("user.updated")
-    assert updated.data["changes"]["org_unit_id"] == {"before": None, "after": "North"}
-    assert updated.data["changes"]["full_name"] == {
-        "before": "Dana Example",
-        "after": "Dana Changed",
+    (event,) = events("user.role_changed")
+    assert event.subject_user_id == person.id and event.actor_id == admin.id
+    assert event.data["changes"] == {
+        "external_id": {"before": None, "after": "E9"},
+        "full_name": {"before": "Dana Example", "after": "Dana Changed"},
+        "org_unit_id": {"before": None, "after": "Operations/North"},
+        "role": {"before": "learner", "after": "mentor"},
     }
-    assert "name, org unit, external id changed" in updated.summary
+    assert event.summary == "Dana Changed: name, role, org unit, external id changed"
+    people.update_person(person, admin, fields(full_name="Dana Again", role="mentor"))
+    (updated,) = events("user.updated")
+    assert updated.summary == "Dana Again: name, org unit, external id changed"
     assert people.update_person(person, admin, PersonFields.of(person)) == {}
     assert len(events("user.updated")) == 1
+
+
+def test_a_role_change_alone_says_so(tenant, admin):
+    person = UserFactory(tenant=tenant, full_name="Lee", email="lee@example.test")
+    people.set_role(person, admin, Role.MENTOR)
+    (event,) = events("user.role_changed")
+    assert event.summary == "Lee: role learner → mentor"
+
+
+def test_only_mentors_and_admins_get_a_review_scope(tenant, admin):
+    unit = unit_at(tenant, "Operations")
+    found = problems(lambda: people.create_person(tenant, admin, fields(mentor_unit_id=unit.id)))
+    assert "Only mentors and admins review work" in found["mentor_unit_id"][0]
+    mentor = people.create_person(
+        tenant, admin, fields(role="mentor", mentor_unit_id=unit.id, email="m@example.test")
+    )
+    changes = people.update_person(
+        mentor, admin, replace(PersonFields.of(mentor), role=Role.LEARNER)
+    )
+    assert mentor.mentor_unit_id is None  # a learner reviews nothing
+    assert changes["mentor_unit_id"] == {"before": "Operations", "after": None}
 
 
 def test_an_admin_cannot_remove_their_own_admin_role(tenant, admin):
@@ -267,10 +292,10 @@ def test_a_reset_is_sent_only_to_an_active_account_of_an_active_tenant(tenant):
 
 
 def test_the_unit_tree_is_depth_first_with_paths(tenant):
-    unit_path(tenant, "Sales")
-    unit_path(tenant, "Operations/South")
-    unit_path(tenant, "Operations/North/Depot")
-    unit_path(TenantFactory(), "Other")
+    unit_at(tenant, "Sales")
+    unit_at(tenant, "Operations/South")
+    unit_at(tenant, "Operations/North/Depot")
+    unit_at(TenantFactory(), "Other")
     tree = people.unit_tree(tenant.id)
     assert [n.path for n in tree] == [
         "Operations",
@@ -290,8 +315,8 @@ def names(page) -> list[str]:
 
 
 def test_the_directory_searches_filters_and_sorts(tenant, admin):
-    north = unit_path(tenant, "Operations/North")
-    ops = unit_path(tenant, "Operations")
+    north = unit_at(tenant, "Operations/North")
+    ops = unit_at(tenant, "Operations")
     UserFactory(
         tenant=tenant,
         full_name="Bea Mentor",

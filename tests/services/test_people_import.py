@@ -8,7 +8,7 @@ import codecs
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import TenantFactory, UserFactory, invited_person, unit_path
+from tests.factories import TenantFactory, UserFactory, invited_person, unit_at
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.models import AuditEvent, OrgUnit, OutboxEmail, Role, User
@@ -126,7 +126,7 @@ def test_the_row_limit(monkeypatch):
 def test_the_preview_says_per_line_what_would_happen_and_writes_nothing(
     tenant, admin, count_queries
 ):
-    unit_path(tenant, "Operations/North")
+    unit_at(tenant, "Operations/North")
     UserFactory(tenant=tenant, email="lee@example.test", full_name="Lee Old", role=Role.LEARNER)
     UserFactory(tenant=tenant, email="same@example.test", full_name="Same Person")
     UserFactory(email="other@example.test")  # another tenant's account
@@ -164,7 +164,7 @@ def test_the_preview_says_per_line_what_would_happen_and_writes_nothing(
 
 
 def test_missing_units_are_created_only_when_asked(tenant, admin):
-    unit_path(tenant, "Operations")
+    unit_at(tenant, "Operations")
     text = HEADER + "a@example.test,A,,Operations/North/Depot,\nb@example.test,B,,sales,\n"
     refused = people.plan_import(tenant, admin, text)
     assert [r.status for r in refused.rows] == ["error", "error"]
@@ -244,7 +244,7 @@ def test_the_import_applies_the_plan_and_is_idempotent(tenant, admin):
 
 
 def test_empty_cells_keep_what_a_person_has(tenant, admin):
-    unit = unit_path(tenant, "Sales")
+    unit = unit_at(tenant, "Sales")
     person = UserFactory(
         tenant=tenant,
         email="lee@example.test",
@@ -321,3 +321,17 @@ def test_moving_someone_into_a_unit_still_to_be_created_is_an_update(tenant, adm
     assert plan.rows[0].changes == {"org_unit_id": {"before": None, "after": "Depot"}}
     people.apply_import(tenant, admin, text, create_units=True, expected_digest=plan.digest)
     assert person.org_unit.name == "Depot"
+
+
+def test_the_import_is_one_event_of_the_admin_and_its_consequences_have_none(tenant, admin):
+    text = HEADER + "new@example.test,New Person,,Depot,\n"
+    people.apply_import(tenant, admin, text, create_units=True, invite=True)
+    found = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.actor_id) for e in found] == [
+        ("org_unit.created", None),
+        ("user.created", None),
+        ("users.imported", admin.id),
+    ]
+    created = found[1]
+    assert created.summary.endswith("and invited by a CSV import by " + admin.full_name)
+    assert created.data["invited"] is True and created.subject_user_id is not None

@@ -135,14 +135,18 @@ def set_password_with_link(token: str, purpose: LinkPurpose, password: str, conf
     return user
 
 
-def send_link(user: User, purpose: LinkPurpose, actor: User | None = None) -> None:
+def send_link(
+    user: User, purpose: LinkPurpose, actor: User | None = None, *, audited: bool = True
+) -> None:
     """E-mail `user` a link to set their password (`email/invitation` or
     `email/password_reset`), through the outbox. An invitation also clears any password the
-    person had not set yet and is audited. Flushes, never commits."""
+    person had not set yet and is audited (unless `audited` is False: the caller's own event
+    says so, as adding a person with an invitation does). Flushes, never commits."""
     if purpose is LinkPurpose.INVITE:
         if not user.has_password:
             user.clear_password()  # a fresh fingerprint: earlier invitation links stop working
         user.invited_at = clock.now()
+    if purpose is LinkPurpose.INVITE and audited:
         audit.record(
             user.tenant_id,
             actor,

@@ -3,7 +3,7 @@ external id), audited with the values before and after. Functions flush, never c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from webapp.errors import ValidationFailed
@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Role, Tenant, User
 from webapp.services import account_links, audit
 from webapp.services.account_links import LinkPurpose
-from webapp.services.people import rules
+from webapp.services.people import directory, rules
 
 FIELDS = ("email", "full_name", "role", "org_unit_id", "mentor_unit_id", "external_id")
 LABELS = {
@@ -62,6 +62,12 @@ class PersonFields:
         )
 
 
+MENTORS_ONLY = (
+    "Only mentors and admins review work: give the role mentor, or leave this on their own org "
+    "unit."
+)
+
+
 def person_problems(
     tenant_id: int, fields: PersonFields, person: User | None = None
 ) -> dict[str, list[str]]:
@@ -77,19 +83,24 @@ def person_problems(
         unit_id = getattr(fields, name)
         if unit_id is not None and rules.unit_of_tenant(tenant_id, unit_id) is None:
             found[name] = "Choose an org unit of this organisation."
+    if fields.mentor_unit_id is not None and fields.role is Role.LEARNER:
+        found["mentor_unit_id"] = found.get("mentor_unit_id") or MENTORS_ONLY
     return {name: [message] for name, message in found.items() if message}
 
 
-def _unit_name(tenant_id: int, unit_id: int | None) -> str | None:
-    unit = rules.unit_of_tenant(tenant_id, unit_id)
-    return unit.name if unit is not None else None
+def _paths(tenant_id: int) -> dict[int, str]:
+    return directory.unit_paths(directory.unit_tree(tenant_id))
 
 
-def _shown(tenant_id: int, name: str, value: Any) -> Any:
-    """A field's value as the audit log keeps it (roles by name, units by name)."""
-    if name in {"org_unit_id", "mentor_unit_id"}:
-        return _unit_name(tenant_id, value)
-    return value.value if isinstance(value, Role) else value
+def _values(fields: PersonFields, paths: dict[int, str]) -> dict[str, Any]:
+    """The record as the audit log keeps it: roles by name, org units by path. Pure."""
+    shown: dict[str, Any] = {}
+    for name in FIELDS:
+        value = getattr(fields, name)
+        if name in {"org_unit_id", "mentor_unit_id"}:
+            value = paths.get(value) if value is not None else None
+        shown[name] = value.value if isinstance(value, Role) else value
+    return shown
 
 
 def create_person(
@@ -99,10 +110,13 @@ def create_person(
     *,
     invite: bool = False,
     via: str = "admin",
+    done_by: str | None = None,
 ) -> User:
     """Add a person to `tenant` without a usable password (they set one through an
-    invitation; `invite` sends it at once). Audited as `user.created`. Raises
-    ValidationFailed. Flushes, never commits."""
+    invitation; `invite` sends it at once). One audit event, `user.created` (saying whether
+    they were invited); `done_by` names who did it when it is not the event's actor (an
+    import's person-by-person consequences have none). Raises ValidationFailed. Flushes,
+    never commits."""
     problems = person_problems(tenant.id, fields)
     if problems:
         raise ValidationFailed(CHECK_FIELDS, problems)
@@ -119,31 +133,41 @@ def create_person(
     person.clear_password()
     db.session.add(person)
     db.session.flush()
+    summary = f"{person.full_name} ({person.email}) added as {person.role.value}"
     audit.record(
         tenant.id,
         actor,
         "user.created",
         "user",
         person.id,
-        f"{person.full_name} ({person.email}) added as {person.role.value}",
+        summary + (" and invited" if invite else "") + (f" by {done_by}" if done_by else ""),
         subject=person,
         via=via,
-        values={name: _shown(tenant.id, name, getattr(fields, name)) for name in FIELDS},
+        invited=invite,
+        values=_values(fields, _paths(tenant.id)),
     )
     if invite:
-        account_links.send_link(person, LinkPurpose.INVITE, actor)
+        account_links.send_link(person, LinkPurpose.INVITE, actor, audited=False)
     return person
 
 
 def update_person(
-    person: User, actor: User | None, fields: PersonFields, *, via: str = "admin"
+    person: User,
+    actor: User | None,
+    fields: PersonFields,
+    *,
+    via: str = "admin",
+    done_by: str | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Change `person`'s record to `fields`; returns the changes (field -> before and after).
-    A role change is audited as `user.role_changed`, other changes as `user.updated`; an
-    admin keeps their own admin role and the tenant keeps an active admin. A new address makes
+    """Change `person`'s record to `fields`; returns the changes (field -> before and after),
+    audited as one event: `user.role_changed` when the role changed, else `user.updated`. An
+    admin keeps their own admin role and the tenant keeps an active admin; a person who
+    becomes a learner stops reviewing (their mentor scope is cleared). A new address makes
     links e-mailed to the old one stop working. Raises ValidationFailed. Flushes, never
     commits."""
     tenant_id = person.tenant_id
+    if fields.role is Role.LEARNER and fields.mentor_unit_id == person.mentor_unit_id:
+        fields = replace(fields, mentor_unit_id=None)
     problems = person_problems(tenant_id, fields, person)
     if fields.role is not person.role:
         refused = rules.admin_guard_problem(person, actor, role=fields.role)
@@ -151,45 +175,31 @@ def update_person(
             problems["role"] = [refused]
     if problems:
         raise ValidationFailed(CHECK_FIELDS, problems)
-    before = PersonFields.of(person)
-    changes = {
-        name: {
-            "before": _shown(tenant_id, name, getattr(before, name)),
-            "after": _shown(tenant_id, name, getattr(fields, name)),
-        }
-        for name in FIELDS
-        if getattr(before, name) != getattr(fields, name)
-    }
+    paths = _paths(tenant_id)
+    changes = audit.changes(_values(PersonFields.of(person), paths), _values(fields, paths))
+    if not changes:
+        return {}
     for name in FIELDS:
         setattr(person, name, getattr(fields, name))
-    role_change = changes.pop("role", None)
-    if role_change:
-        audit.record(
-            tenant_id,
-            actor,
-            "user.role_changed",
-            "user",
-            person.id,
-            f"{person.full_name}: role {role_change['before']} → {role_change['after']}",
-            subject=person,
-            via=via,
-            changes={"role": role_change},
-        )
-    if changes:
-        audit.record(
-            tenant_id,
-            actor,
-            "user.updated",
-            "user",
-            person.id,
-            f"{person.full_name}: {', '.join(LABELS[name] for name in changes)} changed",
-            subject=person,
-            via=via,
-            changes=changes,
-        )
+    words = ", ".join(LABELS[name] for name in FIELDS if name in changes)
+    role = changes.get("role")
+    summary = (
+        f"{person.full_name}: role {role['before']} → {role['after']}"
+        if role and len(changes) == 1
+        else f"{person.full_name}: {words} changed"
+    )
+    audit.record(
+        tenant_id,
+        actor,
+        "user.role_changed" if role else "user.updated",
+        "user",
+        person.id,
+        summary + (f" by {done_by}" if done_by else ""),
+        subject=person,
+        via=via,
+        changes=changes,
+    )
     db.session.flush()
-    if role_change:
-        changes["role"] = role_change
     return changes
 
 
@@ -218,7 +228,7 @@ def set_password(person: User, actor: User | None, password: str) -> None:
     audit.record(
         person.tenant_id,
         actor,
-        "user.password_set",
+        "user.password_set_by_operator",
         "user",
         person.id,
         f"Password of {person.full_name} set by an operator",

@@ -21,7 +21,7 @@ from webapp import clock
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import OrgUnit, Role, Tenant, User
-from webapp.services import audit
+from webapp.services import audit, org_units
 from webapp.services.people import csvfile, directory, rules
 from webapp.services.people.editing import PersonFields, create_person, update_person
 
@@ -372,6 +372,9 @@ def _changes(row: PlannedRow, person: User, paths: dict[int, str]) -> None:
         row.changes["org_unit_id"] = {"before": before, "after": row.unit_path}
     if row.external_id and row.external_id != person.external_id:
         row.changes["external_id"] = {"before": person.external_id, "after": row.external_id}
+    if row.role is Role.LEARNER and person.mentor_unit_id is not None:
+        before = paths.get(person.mentor_unit_id)
+        row.changes["mentor_unit_id"] = {"before": before, "after": None}
     if not person.active:
         row.notes.append("Deactivated: stays deactivated.")
 
@@ -405,27 +408,15 @@ def _keep_an_admin(tenant: Tenant, actor: User | None, rows: list[PlannedRow]) -
                 )
 
 
-def _create_units(tenant: Tenant, actor: User | None, paths: list[str]) -> int:
+def _create_units(tenant: Tenant, paths: list[str]) -> int:
+    """Create the units of `paths` (parents listed first), as consequences of the import."""
     units = {node.path.lower(): node.id for node in directory.unit_tree(tenant.id)}
-    created = 0
-    for path in paths:  # parents come first
+    for path in paths:
         parts = split_path(path)
-        parent = directory.PATH_SEPARATOR.join(parts[:-1]).lower()
-        unit = OrgUnit(tenant_id=tenant.id, parent_id=units.get(parent), name=parts[-1])
-        db.session.add(unit)
-        db.session.flush()
-        units[path.lower()] = unit.id
-        created += 1
-        audit.record(
-            tenant.id,
-            actor,
-            "org_unit.created",
-            "org_unit",
-            unit.id,
-            f"Org unit {path} created by a people import",
-            via="import",
-        )
-    return created
+        parent_id = units.get(directory.PATH_SEPARATOR.join(parts[:-1]).lower())
+        parent = db.session.get(OrgUnit, parent_id) if parent_id is not None else None
+        units[path.lower()] = org_units.create_unit(tenant.id, None, parts[-1], parent).id
+    return len(paths)
 
 
 def apply_import(
@@ -439,13 +430,17 @@ def apply_import(
 ) -> ImportResult:
     """Import `text`: plan it again, and when the plan is the one previewed
     (`expected_digest`, if given) create the missing org units (when `create_units`), add the
-    new people (invited when `invite`), update the changed ones and skip the rows with errors;
-    each change audited, and the import as a whole (`users.imported`). Raises PlanChanged or
+    new people (invited when `invite`), update the changed ones and skip the rows with errors.
+    The import is the admin's audit event (`users.imported`); each person added or changed and
+    each unit created is an event of its own without an actor. Raises PlanChanged or
     ValidationFailed. Flushes, never commits."""
     plan = plan_import(tenant, actor, text, create_units=create_units, invite=invite)
     if expected_digest is not None and plan.digest != expected_digest:
         raise PlanChanged(plan)
-    units_created = _create_units(tenant, actor, plan.units_to_create) if create_units else 0
+    # One event is the admin's (`users.imported`); what it does person by person (and the
+    # units it creates) are its consequences, audited without an actor, naming who imported.
+    done_by = f"a CSV import by {actor.full_name}" if actor is not None else "a CSV import"
+    units_created = _create_units(tenant, plan.units_to_create) if create_units else 0
     units = {node.path.lower(): node.id for node in directory.unit_tree(tenant.id)}
     # New and confirmed admins first: a file that hands the admin role on never leaves the
     # tenant without one half way.
@@ -460,7 +455,7 @@ def apply_import(
                 org_unit_id=unit_id,
                 external_id=row.external_id,
             )
-            create_person(tenant, actor, fields, invite=invite, via="import")
+            create_person(tenant, None, fields, invite=invite, via="import", done_by=done_by)
         elif row.status == UPDATE:
             person = row.person
             fields = PersonFields.of(person)
@@ -468,7 +463,7 @@ def apply_import(
             fields.role = row.role or person.role
             fields.org_unit_id = unit_id if row.unit_path else person.org_unit_id
             fields.external_id = row.external_id or person.external_id
-            update_person(person, actor, fields, via="import")
+            update_person(person, None, fields, via="import", done_by=done_by)
     counts = plan.counts
     result = ImportResult(
         created=counts[CREATE],
