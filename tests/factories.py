@@ -548,3 +548,15 @@ class PlatformOperatorFactory(Base):
     email = factory.Sequence(lambda n: f"operator{n}@installation.test")
     full_name = factory.Sequence(lambda n: f"Operator Number{n}")
     password_hash = _PASSWORD_HASH
+
+
+# --- People (issue 12, people slice) ---------------------------------------------------------
+
+
+def invited_person(tenant: Tenant, **kwargs) -> User:
+    """A person added by an admin who has not set a password yet."""
+
+    person = UserFactory(tenant=tenant, **kwargs)
+    person.clear_password()
+    db.session.flush()
+    return person

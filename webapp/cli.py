@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -13,8 +14,8 @@ from flask.cli import AppGroup
 from webapp import clock, outbox
 from webapp.errors import DomainError, ValidationFailed
 from webapp.extensions import db
-from webapp.models import CertificationPath, Tenant
-from webapp.services import demo, programme_files, recertification
+from webapp.models import CertificationPath, Role, Tenant, User
+from webapp.services import demo, people, programme_files, recertification
 from webapp.services import platform as installation
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -169,6 +170,7 @@ def run_expiry(as_of: str | None) -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(platform_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(programmes_cli)
@@ -228,3 +230,131 @@ def create_tenant(name: str, admin_email: str, slug: str, admin_name: str) -> No
     click.echo(f"Tenant {created.tenant.name} ({created.tenant.slug}) created.")
     click.echo(f"Its admin {created.admin.email} was invited by e-mail. Invitation link:")
     click.echo(f"  {link}")
+
+
+users_cli = AppGroup("users", help="People of a tenant: add, import from CSV, change roles.")
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant, _programme = _tenant_programme(slug)
+    return tenant
+
+
+def _fail(error: DomainError) -> NoReturn:
+    """Print a refusal and exit 1; nothing was written (the process ends without a commit)."""
+    click.echo(error.message, err=True)
+    for where, messages in getattr(error, "problems", {}).items():
+        for message in messages:
+            if message != error.message:
+                click.echo(f"  {where}: {message}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+def _hand_on_jobs() -> None:
+    ran = outbox.dispatch_committed()
+    if ran:
+        where = "queued" if current_app.config.get("REDIS_URL") else "run"
+        click.echo(f"{ran} background jobs {where} (e-mails).")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.argument("name")
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug.")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default="learner", show_default=True
+)
+@click.option("--org-unit", default=None, help="An existing org unit: Operations/North.")
+@click.option(
+    "--invite/--password-prompt",
+    default=True,
+    show_default=True,
+    help="E-mail an invitation link, or type a password now.",
+)
+def create_user(
+    email: str, name: str, tenant_slug: str, role: str, org_unit: str | None, invite: bool
+) -> None:
+    """Add a person to a tenant, invited by e-mail (or with a password typed now)."""
+
+    tenant = _tenant(tenant_slug)
+    unit = people.unit_at(people.unit_tree(tenant.id), org_unit) if org_unit else None
+    if org_unit and unit is None:
+        raise click.ClickException(f"{tenant.name} has no org unit “{org_unit}”.")
+    password = (
+        None if invite else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    fields = people.PersonFields.clean(
+        email=email, full_name=name, role=role, org_unit_id=unit.id if unit else None
+    )
+    try:
+        if password is not None:
+            people.check_password(password)
+        person = people.create_person(tenant, None, fields, invite=invite, via="cli")
+        if password is not None:
+            people.set_password(person, None, password)
+    except ValidationFailed as error:
+        _fail(error)
+    db.session.commit()
+    how = "invited by e-mail" if invite else "with the password typed"
+    click.echo(f"Added {person.full_name} <{person.email}> to {tenant.name} as {role}, {how}.")
+    _hand_on_jobs()
+
+
+@users_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug.")
+@click.option("--invite", is_flag=True, help="Invite the new people by e-mail.")
+@click.option("--create-units", is_flag=True, help="Create org units the file names.")
+@click.option("--dry-run", is_flag=True, help="Only print what the import would do.")
+def import_users(file, tenant_slug: str, invite: bool, create_units: bool, dry_run: bool) -> None:
+    """Add and update people from a CSV file (format: docs/people-import.md), matched by
+    e-mail; lines with errors are listed and skipped."""
+
+    tenant = _tenant(tenant_slug)
+    try:
+        text = people.decode_upload(file.read(people.MAX_IMPORT_BYTES + 1))
+        plan = people.plan_import(tenant, None, text, create_units=create_units, invite=invite)
+    except ValidationFailed as error:
+        _fail(error)
+    for row in plan.rows:
+        details = "; ".join(
+            [*row.errors, *(f"{n}: {c['before']} -> {c['after']}" for n, c in row.changes.items())]
+        )
+        click.echo(
+            f"line {row.line}: {row.status_label.lower():<9} {row.email}"
+            + (f" ({details})" if details else ""),
+            err=row.status == "error",
+        )
+    if dry_run:
+        counts = plan.counts
+        click.echo(
+            f"Dry run, nothing saved: {counts['create']} to add, {counts['update']} to update, "
+            f"{counts['unchanged']} unchanged, {counts['error']} with errors."
+        )
+        return
+    result = people.apply_import(
+        tenant, None, text, create_units=create_units, invite=invite, expected_digest=plan.digest
+    )
+    db.session.commit()
+    click.echo(f"Imported into {tenant.name}: {result.summary()}.")
+    _hand_on_jobs()
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def set_user_role(email: str, role: str) -> None:
+    """Give the person with this e-mail address another role (a tenant keeps one admin)."""
+
+    person = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == people.normalise_email(email))
+    )
+    if person is None:
+        raise click.ClickException(f"There is no account with the address {email}.")
+    try:
+        changed = people.set_role(person, None, Role(role), via="cli")
+    except ValidationFailed as error:
+        _fail(error)
+    db.session.commit()
+    verb = "is now" if changed else "already was"
+    click.echo(f"{person.full_name} <{person.email}> ({person.tenant.name}) {verb} {role}.")

@@ -6,16 +6,14 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.factories import PlatformOperatorFactory
-from tests.platform_support import stand_in_invitation_page
 from webapp.extensions import db
 
 pytestmark = pytest.mark.e2e
 
 
 def test_an_operator_creates_and_suspends_a_tenant(
-    page: Page, live_app, live_server, live_db, monkeypatch
+    page: Page, live_app, live_server, live_db
 ):
-    stand_in_invitation_page(live_app, monkeypatch)
     operator = PlatformOperatorFactory(full_name="Olu Operator")
     email = operator.email
     db.session.commit()

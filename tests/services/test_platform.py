@@ -12,7 +12,6 @@ from tests.factories import (
     issued_certificate,
     published_path,
 )
-from tests.platform_support import stand_in_invitation_page
 from webapp.errors import InvalidTransition, ValidationFailed
 from webapp.extensions import db
 from webapp.models import AuditEvent, OutboxEmail, Role, TenantStatus, User
@@ -20,11 +19,6 @@ from webapp.services import account_links, platform
 from webapp.services.account_links import LinkPurpose
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(autouse=True)
-def _invitation_page(app, monkeypatch):
-    stand_in_invitation_page(app, monkeypatch)
 
 
 def tenant_data(**changes):

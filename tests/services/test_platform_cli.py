@@ -1,22 +1,15 @@
 """`flask platform create-operator` and `flask platform create-tenant`: a fresh install
 brought to life from the command line."""
 
-import pytest
 import sqlalchemy as sa
 
 from tests.factories import UserFactory
-from tests.platform_support import stand_in_invitation_page
 from webapp.extensions import db
 from webapp.models import OutboxEmail, PlatformOperator, Role, Tenant, User
 from webapp.services import account_links
 from webapp.services.account_links import LinkPurpose
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(autouse=True)
-def _invitation_page(app, monkeypatch):
-    stand_in_invitation_page(app, monkeypatch)
 
 
 def run(app, *args, stdin=None):

@@ -80,7 +80,8 @@ def test_the_log_lists_the_tenants_events_newest_first(client, login, admin, eve
     # page would be linked too: the link is built from the URL map, not from a lookup.
     programme_url = f"/certs/admin/programs/{events['programme'].id}"
     assert f'<a href="{programme_url}">Programme #{events["programme"].id}</a>' in html
-    assert "about</span> Lee Learner" in html  # no person page in this installation: no link
+    person_url = f"/certs/admin/people/{events['learner'].id}"
+    assert f'about</span> <a href="{person_url}">Lee Learner</a>' in html  # the person page
     assert '<span class="muted">System</span>' in html
 
 

@@ -79,7 +79,7 @@ def test_the_list_shows_progress_dates_version_and_unit(admin_client, tenant, pr
     enrolment_with(programme, learner, met=1)
     page = text(admin_client.get(url(programme)))
     assert "<h1>Enrolments in “Forklift Basics”</h1>" in page
-    assert '<th scope="row">Lee Learner' in page
+    assert f'<th scope="row"><a href="/certs/admin/people/{learner.id}">Lee Learner</a>' in page
     assert '50% <span class="muted">(1 of 2)</span>' in page
     assert "<td>Yard</td>" in page and "<td>1.0</td>" in page
     assert "<caption" in page and 'aria-sort="descending"' in page  # started, latest first

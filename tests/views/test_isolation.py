@@ -18,6 +18,8 @@ from webapp.services import certificates
 # at another tenant's row (or at a public object); a new route fails
 # test_every_parameterised_route_is_covered until it is added.
 PUBLIC_PARAMETERISED = {
+    "auth.accept_invitation",
+    "auth.reset_password",
     "certificates.verify",
     "certificates.verify_json",
     "portfolio.public_page",
@@ -43,6 +45,7 @@ def foreign_urls(other_tenant):
         **quiz_urls(other_tenant),
         **org_unit_and_enrolment_urls(other_tenant, programme.id),
         **enrolment_urls(other_tenant, cert),
+        **people_urls(other_tenant),
         "certificates.pdf": f"/certs/my/{certificate.id}/pdf",
         "admin.certificate": cert,
         "admin.certificate_revoke": f"{cert}/revoke",
@@ -82,6 +85,20 @@ def foreign_urls(other_tenant):
         # The platform console: operators' only; every tenant user gets 403 (test_access_control).
         "platform.tenant_suspend": f"/platform/tenants/{other_tenant.id}/suspend",
         "platform.tenant_reactivate": f"/platform/tenants/{other_tenant.id}/reactivate",
+    }
+
+
+def people_urls(other_tenant):
+    """A person of `other_tenant` (without history, so that even deletion would be allowed)
+    and the URLs of the people pages about them."""
+    person = f"/certs/admin/people/{UserFactory(tenant=other_tenant).id}"
+    return {
+        "admin.person": person,
+        "admin.person_edit": f"{person}/edit",
+        "admin.person_invite": f"{person}/invite",
+        "admin.person_deactivate": f"{person}/deactivate",
+        "admin.person_reactivate": f"{person}/reactivate",
+        "admin.person_delete": f"{person}/delete",
     }
 
 

@@ -12,16 +12,10 @@ from tests.factories import (
     UserFactory,
     issued_certificate,
 )
-from tests.platform_support import stand_in_invitation_page
 from tests.views.test_csrf import _token_any
 from webapp.extensions import db
 from webapp.models import AuditEvent, OutboxEmail, Role, Tenant, TenantStatus, User
 from webapp.services import platform
-
-
-@pytest.fixture(autouse=True)
-def _invitation_page(app, monkeypatch):
-    stand_in_invitation_page(app, monkeypatch)
 
 
 @pytest.fixture

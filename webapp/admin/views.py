@@ -12,6 +12,7 @@ from webapp.admin import (  # noqa: F401  (each module attaches its routes to bp
     home,
     org_units,
     outbox,
+    people,
     programmes,
     quizzes,
     regrading,

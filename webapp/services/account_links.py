@@ -2,9 +2,10 @@
 
 A link carries a signed payload (itsdangerous, keyed by SECRET_KEY and salted per purpose): the
 user's id, its expiry (from the injectable clock) and a fingerprint of the user's current
-password hash. Setting a password changes the hash, so every link issued before stops working:
-the link is single-use without a table, and a used link is told apart from a forged one
-because its signature still verifies. Functions flush, never commit.
+password hash and e-mail address. Setting a password changes the hash (and a new address the
+fingerprint), so every link issued before stops working: the link is single-use without a
+table, and a used link is told apart from a forged one because its signature still verifies.
+Functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -31,15 +32,20 @@ class LinkPurpose(StrEnum):
     RESET = "reset"
 
 
-class LinkRefused(DomainError):
-    """The link cannot be used; the message says why (invalid, expired, used)."""
-
-    status_code = 400
-
-
 INVALID = "This link is not valid. Check that you copied all of it, or ask for a new one."
 EXPIRED = "This link has expired. Ask for a new one."
 USED = "This link has already been used. Log in, or ask for a new link."
+MESSAGES = {"invalid": INVALID, "expired": EXPIRED, "used": USED}
+
+
+class LinkRefused(DomainError):
+    """The link cannot be used; `reason` ("invalid", "expired" or "used") says why, and the
+    status follows it: 400 for a link that never was valid, 410 for one that was."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(MESSAGES[reason])
+        self.reason = reason
+        self.status_code = 400 if reason == "invalid" else 410
 
 
 SUBJECTS = {
@@ -54,7 +60,10 @@ def _serializer(purpose: LinkPurpose) -> URLSafeSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+    # The address is part of it: a link e-mailed to an address the person no longer has (an
+    # admin corrected a typo) stops working.
+    material = f"{user.password_hash}\n{user.email.lower()}"
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
 def lifetime(purpose: LinkPurpose) -> timedelta:
@@ -72,20 +81,20 @@ def make_token(user: User, purpose: LinkPurpose) -> str:
 
 
 def read_token(token: str, purpose: LinkPurpose) -> User:
-    """The active user a token was made for. Raises LinkRefused (INVALID, EXPIRED or USED)."""
+    """The active user a token was made for. Raises LinkRefused (invalid, expired or used)."""
     try:
         payload = _serializer(purpose).loads(token)
     except BadSignature:
-        raise LinkRefused(INVALID) from None
+        raise LinkRefused("invalid") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
-        raise LinkRefused(INVALID)
+        raise LinkRefused("invalid")
     user = db.session.get(User, payload["u"])
     if user is None or not user.active or not user.tenant.is_active:
-        raise LinkRefused(INVALID)
+        raise LinkRefused("invalid")
     if not hmac.compare_digest(str(payload.get("f", "")), _fingerprint(user)):
-        raise LinkRefused(USED)
+        raise LinkRefused("used")
     if clock.now().timestamp() > float(payload.get("x", 0)):
-        raise LinkRefused(EXPIRED)
+        raise LinkRefused("expired")
     return user
 
 
@@ -126,14 +135,18 @@ def set_password_with_link(token: str, purpose: LinkPurpose, password: str, conf
     return user
 
 
-def send_link(user: User, purpose: LinkPurpose, actor: User | None = None) -> None:
+def send_link(
+    user: User, purpose: LinkPurpose, actor: User | None = None, *, audited: bool = True
+) -> None:
     """E-mail `user` a link to set their password (`email/invitation` or
     `email/password_reset`), through the outbox. An invitation also clears any password the
-    person had not set yet and is audited. Flushes, never commits."""
+    person had not set yet and is audited (unless `audited` is False: the caller's own event
+    says so, as adding a person with an invitation does). Flushes, never commits."""
     if purpose is LinkPurpose.INVITE:
         if not user.has_password:
             user.clear_password()  # a fresh fingerprint: earlier invitation links stop working
         user.invited_at = clock.now()
+    if purpose is LinkPurpose.INVITE and audited:
         audit.record(
             user.tenant_id,
             actor,

@@ -76,6 +76,15 @@ ACTION_LABELS = {
     "user.invited": "Invitation sent",
     "user.password_reset": "Password reset with a link",
     "user.password_set": "Password set from an invitation",
+    "user.created": "Person added",
+    "user.updated": "Person's record edited",
+    "user.role_changed": "Role changed",
+    "user.deactivated": "Person deactivated",
+    "user.reactivated": "Person reactivated",
+    "user.deleted": "Person deleted",
+    "user.password_reset_requested": "Password reset link asked for",
+    "user.password_set_by_operator": "Password set by an operator",
+    "users.imported": "People imported from a CSV file",
 }
 OBJECT_LABELS = {
     "certificate": "Certificate",
