@@ -11,9 +11,7 @@ from webapp.extensions import db
 pytestmark = pytest.mark.e2e
 
 
-def test_an_operator_creates_and_suspends_a_tenant(
-    page: Page, live_app, live_server, live_db
-):
+def test_an_operator_creates_and_suspends_a_tenant(page: Page, live_app, live_server, live_db):
     operator = PlatformOperatorFactory(full_name="Olu Operator")
     email = operator.email
     db.session.commit()

@@ -335,3 +335,14 @@ def test_the_import_is_one_event_of_the_admin_and_its_consequences_have_none(ten
     created = found[1]
     assert created.summary.endswith("and invited by a CSV import by " + admin.full_name)
     assert created.data["invited"] is True and created.subject_user_id is not None
+
+
+def test_an_operators_address_is_refused_like_any_other_account(app):
+    from tests.factories import PlatformOperatorFactory
+    from webapp.services import people
+
+    PlatformOperatorFactory(email="olu@platform.example")
+    assert people.rules.email_taken_problem("olu@platform.example") == (
+        "Another account already uses this e-mail address."
+    )
+    assert people.rules.email_taken_problem("free@platform.example") is None

@@ -320,6 +320,8 @@ def _plan_row(
     if person is not None and person.tenant_id != tenant.id:
         row.errors.append("Another account already uses this e-mail address.")
         person = None
+    elif person is None and not problem and rules.email_taken_problem(email):
+        row.errors.append("Another account already uses this e-mail address.")  # an operator
     row.person = person
     problem = rules.name_problem(row.full_name)
     if problem:

@@ -9,7 +9,7 @@ import re
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import OrgUnit, Role, User
+from webapp.models import OrgUnit, PlatformOperator, Role, User
 
 MAX_EMAIL = 254
 MAX_NAME = 120
@@ -66,8 +66,13 @@ def email_owner(email: str) -> User | None:
 
 
 def email_taken_problem(email: str, person: User | None = None) -> str | None:
+    """A problem when another account (a user of any tenant, or an operator of the
+    installation: one address names one login) has `email`."""
     owner = email_owner(email)
-    if owner is None or (person is not None and owner.id == person.id):
+    operator = db.session.scalar(
+        sa.select(PlatformOperator.id).where(sa.func.lower(PlatformOperator.email) == email)
+    )
+    if operator is None and (owner is None or (person is not None and owner.id == person.id)):
         return None
     return "Another account already uses this e-mail address."
 
