@@ -474,3 +474,20 @@ def test_batches_walk_every_row_once_even_with_equal_expiry_times(setup, monkeyp
     assert (expired.certificates_expired, expired.enrolments_expired) == (5, 5)
     assert expired.reminders_sent == 5 and expired.emails_queued == 5
     assert all(c.status is CertificateStatus.EXPIRED for c in certificates)
+
+
+def test_the_daily_run_audits_each_certificate_it_expires_once(app, clock):
+    from tests.factories import issued_certificate
+    from webapp.models import AuditEvent
+
+    certificate = issued_certificate(validity_days=10)
+    clock.advance(days=11)
+    recertification.run_expiry(clock.now())
+    recertification.run_expiry(clock.now())  # a rerun expires nothing and audits nothing
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "certificate.expired")
+    ).all()
+    assert [(e.object_id, e.subject_user_id, e.actor_id) for e in events] == [
+        (certificate.id, certificate.user_id, None)
+    ]
+    assert events[0].created_at == clock.now() and events[0].tenant_id == certificate.tenant_id

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "certificate.revoked": "Certificate revoked",
     "certificate.pdf_rerender": "Certificate PDF rendered again",
     "certificate.extended": "Grace period granted",
+    "certificate.expired": "Certificate expired",
     "certificate.pdf_rerender_bulk": "Stale certificate PDFs rendered again",
     "enrolment.bulk": "Enrolled by an admin",
     "enrolment.created": "Enrolled by an admin",
