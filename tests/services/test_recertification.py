@@ -491,3 +491,18 @@ def test_the_daily_run_audits_each_certificate_it_expires_once(app, clock):
         (certificate.id, certificate.user_id, None)
     ]
     assert events[0].created_at == clock.now() and events[0].tenant_id == certificate.tenant_id
+
+
+def test_the_daily_run_audits_each_renewal_it_opens_once(app, clock):
+    from tests.factories import issued_certificate
+    from webapp.models import AuditEvent
+
+    certificate = issued_certificate(validity_days=20)  # inside the 30-day renewal window
+    recertification.run_expiry(clock.now())
+    recertification.run_expiry(clock.now())
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "enrolment.renewal_opened")
+    ).all()
+    assert [(e.subject_user_id, e.actor_id, e.object_type) for e in events] == [
+        (certificate.user_id, None, "enrolment")
+    ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+import sqlalchemy as sa
 
 from webapp import clock
 from webapp.extensions import db
@@ -45,3 +48,33 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def record_system_events(
+    action: str,
+    object_type: str,
+    rows: list[tuple[int, int, int | None]],
+    summary: str,
+    at: datetime,
+) -> None:
+    """Append one event without an actor (a scheduled job's doing) per `(tenant_id,
+    object_id, subject_user_id)` in `rows`, in one multi-row INSERT: for set-based jobs that
+    change many rows at once. Never commits."""
+    if rows:
+        db.session.execute(
+            sa.insert(AuditEvent.__table__),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "actor_id": None,
+                    "subject_user_id": subject_id,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "summary": summary[:300],
+                    "data": {},
+                    "created_at": at,
+                }
+                for tenant_id, object_id, subject_id in rows
+            ],
+        )

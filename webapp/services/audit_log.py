@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "enrolment.bulk": "Enrolled by an admin",
     "enrolment.created": "Enrolled by an admin",
     "enrolment.cancelled": "Enrolment cancelled",
+    "enrolment.renewal_opened": "Renewal enrolment opened",
     "requirement.recorded": "Requirement recorded as met by an admin",
     "enrolment.self": "Enrolled themselves",
     "evaluation.regraded": "Quiz attempt regraded",

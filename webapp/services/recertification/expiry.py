@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, Certificate, CertificateStatus, EnrolmentStatus
+from webapp.models import Certificate, CertificateStatus, EnrolmentStatus
+from webapp.services import audit
 from webapp.services.recertification.batches import (
     BY_EXPIRY,
     CERTS,
@@ -42,7 +43,13 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
             .values(status=CertificateStatus.EXPIRED.value, expired_at=Certificate.valid_until)
             .returning(CERTS.c.id, CERTS.c.tenant_id, CERTS.c.user_id, CERTS.c.enrolment_id)
         ).all()
-        _audit_expiries(expired, as_of)
+        audit.record_system_events(
+            "certificate.expired",
+            "certificate",
+            [(row.tenant_id, row.id, row.user_id) for row in expired],
+            "Certificate expired (daily run)",
+            as_of,
+        )
         report.enrolments_expired += _expire_enrolments([row.enrolment_id for row in expired])
         return len(expired)
 
@@ -69,29 +76,6 @@ def expire_certificates(as_of: datetime, report: ExpiryReport) -> None:
         return _expire_enrolments(list(enrolment_ids))
 
     report.enrolments_expired += _batched(lagging, BY_EXPIRY, catch_up, report, "certificate")
-
-
-def _audit_expiries(expired: list[sa.Row], as_of: datetime) -> None:
-    """One audit event per certificate the run expired (no actor: the daily job), written in
-    one multi-row INSERT with the batch."""
-    if expired:
-        db.session.execute(
-            sa.insert(AuditEvent.__table__),
-            [
-                {
-                    "tenant_id": row.tenant_id,
-                    "actor_id": None,
-                    "subject_user_id": row.user_id,
-                    "action": "certificate.expired",
-                    "object_type": "certificate",
-                    "object_id": row.id,
-                    "summary": "Certificate expired (daily run)",
-                    "data": {},
-                    "created_at": as_of,
-                }
-                for row in expired
-            ],
-        )
 
 
 def _expire_enrolments(enrolment_ids: list[int]) -> int:

@@ -23,6 +23,7 @@ from webapp.models import (
     TaskStatus,
     User,
 )
+from webapp.services import audit
 from webapp.services import certification_path_management as paths
 from webapp.services.recertification.batches import (
     BY_EXPIRY,
@@ -172,9 +173,17 @@ def _insert_renewals(
         # A user who already has an open enrolment in the programme (they re-enrolled by
         # hand, or a concurrent run got there first) is skipped by the partial unique index.
         .on_conflict_do_nothing()
-        .returning(ENROLMENTS.c.id)
+        .returning(ENROLMENTS.c.id, ENROLMENTS.c.tenant_id, ENROLMENTS.c.user_id)
     )
-    new_ids = list(db.session.scalars(statement))
+    created = db.session.execute(statement).all()
+    new_ids = [row.id for row in created]
+    audit.record_system_events(
+        "enrolment.renewal_opened",
+        "enrolment",
+        [(row.tenant_id, row.id, row.user_id) for row in created],
+        f"Renewal enrolment opened in {programme.name} (daily run)",
+        as_of,
+    )
     if new_ids:
         _insert_ledgers(new_ids, snapshot, as_of)
         _notify_renewals(new_ids, programme, as_of, report)
