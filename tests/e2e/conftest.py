@@ -97,6 +97,16 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+@pytest.fixture
+def embedded_live_app(live_app, live_server) -> Iterator[Flask]:
+    """Jobs in-process (PDFs and e-mails are done when the request returns) and links that
+    point at the live server."""
+    saved = {key: live_app.config[key] for key in ("REDIS_URL", "PUBLIC_BASE_URL")}
+    live_app.config.update(REDIS_URL=None, PUBLIC_BASE_URL=live_server)
+    yield live_app
+    live_app.config.update(saved)
+
+
 @pytest.fixture(scope="session")
 def base_url(live_server) -> str:
     return live_server

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TEST_PASSWORD
+from webapp.extensions import db
+from webapp.models import OutboxEmail
 
 
 def log_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) -> None:
@@ -24,3 +29,21 @@ def htmx_settled(page: Page) -> None:
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
         ".htmx-added')"
     )
+
+
+def emailed_link(address: str, path: str) -> str:
+    """The link to `path` in the newest e-mail to `address` that the live server committed."""
+    db.session.rollback()  # see what the live server committed
+    body = db.session.scalar(
+        sa.select(OutboxEmail.body)
+        .where(OutboxEmail.to_address == address)
+        .order_by(OutboxEmail.id.desc())
+    )
+    db.session.rollback()  # no read transaction left open: SQLite would lock the server out
+    return re.search(rf"http\S+{path}\S+", body).group(0)
+
+
+def set_password(page: Page, password: str) -> None:
+    """Fill the set-a-password form (invitation or reset)."""
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("New password again").fill(password)

@@ -15,16 +15,6 @@ from webapp.services import certification_path_management as paths
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def embedded_live_app(live_app, live_server):
-    """Jobs in-process (the PDF is ready when the completing request returns) and links that
-    point at the live server."""
-    saved = {key: live_app.config[key] for key in ("REDIS_URL", "PUBLIC_BASE_URL")}
-    live_app.config.update(REDIS_URL=None, PUBLIC_BASE_URL=live_server)
-    yield live_app
-    live_app.config.update(saved)
-
-
 def test_certificate_is_issued_downloaded_verified_and_revoked(
     page: Page, browser: Browser, live_server, live_db, embedded_live_app
 ):

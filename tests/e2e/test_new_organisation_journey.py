@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.helpers import htmx_settled
+from tests.e2e.helpers import emailed_link, htmx_settled, set_password
 from tests.factories import PlatformOperatorFactory, published_path
 from webapp.extensions import db
-from webapp.models import OutboxEmail, Tenant
+from webapp.models import Tenant
 
 pytestmark = pytest.mark.e2e
 
@@ -26,32 +26,6 @@ PEOPLE_CSV = (
     "ned@north.example;Ned North;learner;Operations/North\n"
     "sam@south.example;Sam South;mentor;Operations/South\n"
 )
-
-
-@pytest.fixture
-def embedded_live_app(live_app, live_server):
-    """Jobs in-process (e-mails are in the outbox when a request returns), links to the live
-    server."""
-    saved = {key: live_app.config[key] for key in ("REDIS_URL", "PUBLIC_BASE_URL")}
-    live_app.config.update(REDIS_URL=None, PUBLIC_BASE_URL=live_server)
-    yield live_app
-    live_app.config.update(saved)
-
-
-def emailed_link(address: str, path: str) -> str:
-    db.session.rollback()  # read what the live server committed
-    body = db.session.scalar(
-        sa.select(OutboxEmail.body)
-        .where(OutboxEmail.to_address == address)
-        .order_by(OutboxEmail.id.desc())
-    )
-    db.session.rollback()  # leave no read transaction open (SQLite would lock the server out)
-    return re.search(rf"http\S+{path}\S+", body).group(0)
-
-
-def set_password(page: Page, password: str) -> None:
-    page.get_by_label("New password", exact=True).fill(password)
-    page.get_by_label("New password again").fill(password)
 
 
 def test_a_new_organisation_is_brought_to_life(

@@ -3,46 +3,17 @@ password; a learner uses "Forgot your password?" and logs in with the new one.""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import emailed_link, log_in, set_password
 from tests.factories import TenantFactory, UserFactory
 from webapp.extensions import db
-from webapp.models import OutboxEmail, Role
+from webapp.models import Role
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "a long new password"
-
-
-@pytest.fixture
-def embedded_live_app(live_app, live_server):
-    """Jobs in-process (the e-mail is in the outbox when the request returns) and links that
-    point at the live server."""
-    saved = {key: live_app.config[key] for key in ("REDIS_URL", "PUBLIC_BASE_URL")}
-    live_app.config.update(REDIS_URL=None, PUBLIC_BASE_URL=live_server)
-    yield live_app
-    live_app.config.update(saved)
-
-
-def emailed_link(address: str, path: str) -> str:
-    db.session.rollback()  # see what the live server committed
-    body = db.session.scalar(
-        sa.select(OutboxEmail.body)
-        .where(OutboxEmail.to_address == address)
-        .order_by(OutboxEmail.id.desc())
-    )
-    db.session.rollback()  # no read transaction left open: SQLite would lock the server out
-    return re.search(rf"http\S+{path}\S+", body).group(0)
-
-
-def set_password(page: Page) -> None:
-    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_label("New password again").fill(NEW_PASSWORD)
 
 
 def test_an_admin_invites_a_person_who_sets_a_password(
@@ -66,7 +37,7 @@ def test_an_admin_invites_a_person_who_sets_a_password(
     invited = browser.new_context().new_page()
     invited.goto(emailed_link("dana@acme.test", "/auth/invitation/"))
     expect(invited.get_by_role("heading", name="Welcome, Dana Example")).to_be_visible()
-    set_password(invited)
+    set_password(invited, NEW_PASSWORD)
     invited.get_by_role("button", name="Set my password").click()
     expect(invited.get_by_text("Welcome! Your password is set.")).to_be_visible()
     expect(invited.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
@@ -86,7 +57,7 @@ def test_a_learner_resets_a_forgotten_password(page: Page, live_server, live_db,
     expect(page.get_by_text("If the address you gave belongs to an active account")).to_be_visible()
 
     page.goto(emailed_link("lou@acme.test", "/auth/reset/"))
-    set_password(page)
+    set_password(page, NEW_PASSWORD)
     page.get_by_role("button", name="Set my new password").click()
     expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
