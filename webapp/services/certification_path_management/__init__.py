@@ -4,8 +4,9 @@ publishing, the pinned snapshot each enrolment takes, and who may see and enrol 
 Modules, each importing only those before it: `versions` (definitions, fingerprint,
 publishing, snapshots), `eligibility` (org unit scope on the tree of `services.org_units`,
 active certificates and the renewal window, missing prerequisites, reasons a learner may not
-enrol), `enrolment` (enrol, ledger, self and bulk enrolment), `authoring` (programme and
-requirement fields, create, update, archive, delete).
+enrol), `enrolment` (enrol, ledger, self and bulk enrolment), `authoring` (programme fields,
+create, update, archive, delete), `requirements` (requirement fields and settings, add,
+change, remove, reorder).
 Functions flush but never commit; they raise DomainError subclasses with safe messages.
 """
 
@@ -14,8 +15,6 @@ from __future__ import annotations
 from webapp.services.certification_path_management.authoring import (
     PROGRAMME_FIELDS,
     SLUG_RE,
-    VIDEO_URL_RE,
-    add_requirement,
     archive_figures,
     archive_programme,
     create_programme,
@@ -23,18 +22,11 @@ from webapp.services.certification_path_management.authoring import (
     delete_programme,
     deletion_refusal,
     has_enrolments,
-    move_requirement,
     name_taken,
     prerequisite_cycle,
-    quiz_of_tenant,
-    remove_requirement,
-    reorder_requirements,
-    requirement_settings,
     set_badge,
     update_programme,
-    update_requirement,
     validate_programme_fields,
-    validate_requirement_fields,
 )
 from webapp.services.certification_path_management.eligibility import (
     active_certificate,
@@ -52,6 +44,17 @@ from webapp.services.certification_path_management.enrolment import (
     initialise_ledger,
     open_enrolment,
     self_enrol,
+)
+from webapp.services.certification_path_management.requirements import (
+    VIDEO_URL_RE,
+    add_requirement,
+    move_requirement,
+    quiz_of_tenant,
+    remove_requirement,
+    reorder_requirements,
+    requirement_settings,
+    update_requirement,
+    validate_requirement_fields,
 )
 from webapp.services.certification_path_management.versions import (
     QuizUsage,
