@@ -12,13 +12,20 @@ from webapp.extensions import db
 from webapp.models import OutboxEmail
 
 
-def log_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) -> None:
-    """Log in through the login form and land on the Center."""
+def log_in(
+    page: Page,
+    base: str,
+    email: str,
+    password: str = TEST_PASSWORD,
+    lands_on: str = "CertifiKation Center",
+) -> None:
+    """Log in through the login form and land on the page headed `lands_on` (the Center; an
+    operator's is the console, "Tenants of this installation")."""
     page.goto(f"{base}/auth/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="CertifiKation Center")).to_be_visible()
+    expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
 
 def htmx_settled(page: Page) -> None:

@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import TEST_PASSWORD
-from tests.e2e.helpers import emailed_link, htmx_settled, set_password
+from tests.e2e.helpers import emailed_link, htmx_settled, log_in, set_password
 from tests.factories import PlatformOperatorFactory, published_path
 from webapp.extensions import db
 from webapp.models import Tenant
@@ -36,10 +35,7 @@ def test_a_new_organisation_is_brought_to_life(
     db.session.commit()
 
     # The operator creates the tenant with its first admin.
-    page.goto(f"{live_server}/auth/login")
-    page.get_by_label("E-mail").fill(operator_email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, operator_email, lands_on="Tenants of this installation")
     page.get_by_role("link", name="New tenant").first.click()
     page.get_by_label("Organisation name").fill("Northwind Logistics")
     page.get_by_label("E-mail of its first admin").fill("ada@northwind.example")

@@ -4,7 +4,7 @@ tenant with its first admin, and suspends it after confirming."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.helpers import log_in
 from tests.factories import PlatformOperatorFactory
 from webapp.extensions import db
 
@@ -16,11 +16,7 @@ def test_an_operator_creates_and_suspends_a_tenant(page: Page, live_app, live_se
     email = operator.email
     db.session.commit()
 
-    page.goto(f"{live_server}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Tenants of this installation")).to_be_visible()
+    log_in(page, live_server, email, lands_on="Tenants of this installation")
 
     page.get_by_role("link", name="New tenant").first.click()
     page.get_by_label("Organisation name").fill("Internal Staff")
